@@ -1,0 +1,3 @@
+from zoomclub.cli import main
+
+main()

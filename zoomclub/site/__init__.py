@@ -1,0 +1,1 @@
+"""The members' static site, rendered into the archive root."""
