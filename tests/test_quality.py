@@ -20,7 +20,5 @@ def test_ruff_lint() -> None:
 
 def test_mypy() -> None:
     pytest.importorskip("mypy")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -16,7 +16,11 @@ def _flatten(settings: Settings) -> list[str]:
         section = getattr(settings, section_name)
         for key, value in section.model_dump().items():
             raw = getattr(section, key)
-            shown = ("(set)" if raw.get_secret_value() else "(empty)") if isinstance(raw, SecretStr) else value
+            shown = (
+                ("(set)" if raw.get_secret_value() else "(empty)")
+                if isinstance(raw, SecretStr)
+                else value
+            )
             if raw is None:
                 shown = "(unset)"
             lines.append(f"{ENV_PREFIX}{section_name.upper()}__{key.upper()} = {shown}")

@@ -55,7 +55,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         try:
             Base.metadata.create_all(engine)
         except SQLAlchemyError as exc:
-            raise ConfigError(f"ZOOMCLUB_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+            raise ConfigError(
+                f"ZOOMCLUB_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            ) from exc
     return engine
 
 

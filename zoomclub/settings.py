@@ -135,7 +135,9 @@ class ClubSettings(_Section):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name like Europe/Berlin") from exc
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name like Europe/Berlin"
+            ) from exc
         return v
 
     @field_validator("weekday")
@@ -204,8 +206,10 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc if not isinstance(p, int)]
     if parts and parts[0] in ("zoom", "archive", "server", "club"):
         return ENV_PREFIX + "__".join(p.upper() for p in parts)
-    return ENV_PREFIX + "_".join(p.upper() for p in parts[:1]) + "".join(
-        "__" + p.upper() for p in parts[1:]
+    return (
+        ENV_PREFIX
+        + "_".join(p.upper() for p in parts[:1])
+        + "".join("__" + p.upper() for p in parts[1:])
     )
 
 
@@ -216,7 +220,11 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         name = _setting_name(tuple(err.get("loc", ())))
         msg = err.get("msg", "invalid").removeprefix("Value error, ")
         value = err.get("input")
-        shown = "" if isinstance(value, dict) or "SECRET" in name or "TOKEN" in name else f" (got {value!r})"
+        shown = (
+            ""
+            if isinstance(value, dict) or "SECRET" in name or "TOKEN" in name
+            else f" (got {value!r})"
+        )
         lines.append(f"{name}: {msg}{shown}")
     return lines
 
@@ -229,6 +237,8 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(describe_validation_error(exc))) from None
+        raise ConfigError(
+            "invalid settings:\n  " + "\n  ".join(describe_validation_error(exc))
+        ) from None
     except (ValueError, OSError) as exc:  # e.g. a TOML syntax error
         raise ConfigError(f"cannot read settings: {exc}") from None

@@ -8,7 +8,18 @@ import sys
 import click
 
 from zoomclub import __version__
-from zoomclub.cli import archive, boundary, config, demo, emulator, meeting, review, run, schedule, site
+from zoomclub.cli import (
+    archive,
+    boundary,
+    config,
+    demo,
+    emulator,
+    meeting,
+    review,
+    run,
+    schedule,
+    site,
+)
 from zoomclub.errors import ZoomclubError
 
 

@@ -1,0 +1,1 @@
+"""Scheduled job entry points, referenced by dotted path from the persistent job store."""
