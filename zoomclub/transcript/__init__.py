@@ -1,0 +1,1 @@
+"""Transcripts: reading and writing Zoom VTT files, and finding where facilitation ends."""
