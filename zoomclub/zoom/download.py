@@ -1,0 +1,300 @@
+"""Resumable, verified, atomic download of one recording file.
+
+1. ``GET download_url`` with ``Authorization: Bearer`` (the API token, or the webhook's
+   ``download_token``) and redirects *not* followed;
+2. follow the 302 to the signed file URL *without* the Authorization header;
+3. stream to ``<dest>.part`` in 1 MiB chunks (memory stays flat whatever the size);
+4. after a drop, resume with ``Range: bytes=<have>-``; accept the answer only if it is a 206 whose
+   ``Content-Range`` starts at ``<have>``, otherwise start again from zero;
+5. check the size against ``file_size`` when Zoom gave one, fsync, ``os.replace`` onto ``dest``.
+
+A ``.part`` left behind by a killed process is resumed by the next run. Retries are counted only
+while no new bytes arrive, so a flaky but progressing transfer finishes; one that keeps failing
+raises :class:`~zoomclub.errors.DownloadError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import logging
+import os
+import random
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from tqdm import tqdm
+
+from zoomclub.clock import Clock
+from zoomclub.errors import DownloadError, ZoomBadResponse
+from zoomclub.zoom.http import error_for
+from zoomclub.zoom.models import RecordingFile
+from zoomclub.zoom.retry import backoff_delay, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1 << 20
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_STREAM_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    ConnectionError,
+    TimeoutError,
+)
+
+#: ``bearer(None)`` gives the token to use; ``bearer(stale)`` a fresh one after ``stale`` got a 401
+#: (or raises ZoomAuthError when there is no other).
+BearerSource = Callable[[str | None], str]
+
+
+class _Retry(Exception):
+    """One attempt failed in a way that trying again may fix."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, restart: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.restart = restart  # the partial bytes cannot be continued: start from zero
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """``bytes 100-199/1000`` → (100, 199, 1000); total None for ``*``; None when unreadable."""
+    m = _CONTENT_RANGE.match(value or "")
+    if not m:
+        return None
+    total = None if m.group(3) == "*" else int(m.group(3))
+    return int(m.group(1)), int(m.group(2)), total
+
+
+def part_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def download_file(
+    session: requests.Session,
+    file: RecordingFile,
+    dest: Path,
+    *,
+    bearer: BearerSource,
+    timeout: float,
+    max_retries: int,
+    clock: Clock,
+    rng: random.Random,
+    progress: bool = False,
+) -> Path:
+    """Download ``file`` to ``dest``; see the module docstring for the protocol."""
+    url = file.download_url
+    label = f"{file.file_type or 'file'} {file.id or dest.name}"
+    if not url:
+        raise ZoomBadResponse(f"recording {label} has no download_url (on-premise recording?)")
+    expected = file.file_size
+    if expected is not None and dest.is_file() and dest.stat().st_size == expected:
+        log.info("%s already downloaded to %s", label, dest)
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(dest)
+    token = bearer(None)
+    refreshed = False
+    failures = 0
+    high_water = _size(part)
+    show = progress and sys.stderr.isatty()
+    with tqdm(
+        total=expected,
+        initial=0,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=dest.name,
+        disable=not show,
+        leave=False,
+        file=sys.stderr,
+    ) as bar:
+        while True:
+            have = _size(part)
+            if expected is not None and have > expected:
+                log.warning("%s: partial file is larger than Zoom's size; starting again", label)
+                part.unlink()
+                have = 0
+            if have and have == expected:
+                break  # a previous run got every byte but was stopped before the rename
+            bar.n = have
+            bar.refresh()
+            try:
+                _attempt(session, url, part, have, token, timeout, clock, bar, label)
+            except _Unauthorized:
+                if refreshed:
+                    raise
+                refreshed = True
+                token = bearer(token)
+                continue
+            except _Retry as r:
+                if r.restart:
+                    part.unlink(missing_ok=True)
+                now = _size(part)
+                if now > high_water:
+                    high_water, failures = now, 0
+                else:
+                    failures += 1
+                if failures > max_retries:
+                    raise DownloadError(
+                        f"download of {label} failed {failures} times in a row "
+                        f"({now} bytes saved in {part.name}): {r.reason}"
+                    ) from None
+                delay = r.retry_after if r.retry_after is not None else backoff_delay(failures, rng)
+                log.warning("%s: %s at %d bytes; retrying in %.1f s", label, r.reason, now, delay)
+                clock.sleep(delay)
+                continue
+            have = _size(part)
+            if expected is None or have == expected:
+                break
+            if have < expected:  # the stream ended cleanly but early: resume like a drop
+                high_water = max(high_water, have)
+                failures += 1
+                if failures > max_retries:
+                    raise DownloadError(
+                        f"download of {label} keeps ending short: {have} of {expected} bytes"
+                    )
+                continue
+            part.unlink()
+            failures += 1
+            if failures > max_retries:
+                raise DownloadError(
+                    f"download of {label} has {have} bytes but Zoom says {expected}"
+                )
+    _commit(part, dest)
+    log.info("downloaded %s to %s (%d bytes)", label, dest, dest.stat().st_size)
+    return dest
+
+
+def _attempt(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    have: int,
+    token: str,
+    timeout: float,
+    clock: Clock,
+    bar: Any,
+    label: str,
+) -> None:
+    """One request pair; appends to ``part``. Raises _Retry/_Unauthorized or a permanent error."""
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    try:
+        first = session.get(
+            url,
+            headers={**headers, "Authorization": f"Bearer {token}"},
+            allow_redirects=False,
+            stream=True,
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise _Retry(f"no answer from Zoom ({type(exc).__name__})") from exc
+    resp = first
+    if first.status_code in REDIRECTS:
+        location = first.headers.get("Location")
+        first.close()
+        if not location:
+            raise ZoomBadResponse(f"download of {label}: redirect without a Location")
+        target = urljoin(url, location)
+        log.debug("%s: redirected to %s", label, urlsplit(target).netloc)
+        try:
+            # A fresh header set: the signed URL needs no token and must not receive ours.
+            resp = session.get(target, headers=headers, stream=True, timeout=timeout)
+        except requests.RequestException as exc:
+            raise _Retry(f"no answer from the file host ({type(exc).__name__})") from exc
+    with contextlib.closing(resp):
+        _check_status(resp, have, first is resp, clock, label)
+        resume = have > 0 and resp.status_code == 206
+        if have and not resume:
+            log.warning("%s: file host ignored Range; downloading from the start", label)
+            bar.n = 0
+        _stream(resp, part, "ab" if resume else "wb", bar, label)
+
+
+def _check_status(
+    resp: requests.Response, have: int, from_zoom: bool, clock: Clock, label: str
+) -> None:
+    status = resp.status_code
+    what = f"download of {label}"
+    if status == 401 and from_zoom:
+        raise _Unauthorized()
+    if status == 429:
+        retry_after = parse_retry_after(resp.headers.get("Retry-After"), clock.now())
+        raise _Retry("rate limited (429)", retry_after)
+    if status >= 500 or status in (408, 425):
+        raise _Retry(f"HTTP {status}")
+    if status == 403 and not from_zoom:  # the signed URL expired: ask Zoom for a new one
+        raise _Retry("the signed file URL was refused (403)")
+    if status == 416:
+        raise _Retry("range not satisfiable (416)", restart=True)
+    if status == 206:
+        got = parse_content_range(resp.headers.get("Content-Range"))
+        if got is None or got[0] != have:
+            raise _Retry(
+                f"206 with Content-Range {resp.headers.get('Content-Range')!r}, wanted {have}-",
+                restart=True,
+            )
+        return
+    if status == 200:
+        if "html" in resp.headers.get("Content-Type", "").lower():
+            raise ZoomBadResponse(
+                f"{what}: Zoom answered an HTML page instead of the file "
+                "(no permission to download this recording?)",
+                status=status,
+            )
+        return
+    raise error_for(resp, what)
+
+
+def _stream(resp: requests.Response, part: Path, mode: str, bar: Any, label: str) -> None:
+    try:
+        fh: IO[bytes] = open(part, mode)  # noqa: SIM115 - closed below, also on errors
+    except OSError as exc:
+        raise DownloadError(f"cannot write {part}: {exc.strerror}") from exc
+    with fh:
+        try:
+            for chunk in resp.raw.stream(CHUNK_SIZE, decode_content=False):
+                try:
+                    fh.write(chunk)
+                except OSError as exc:
+                    raise DownloadError(f"cannot write {part}: {exc.strerror}") from exc
+                bar.update(len(chunk))
+        except _STREAM_ERRORS as exc:
+            fh.flush()
+            raise _Retry(f"connection lost ({type(exc).__name__})") from exc
+
+
+def _commit(part: Path, dest: Path) -> None:
+    """fsync the data, rename over ``dest``, fsync the directory: kill -9 leaves old or new."""
+    with open(part, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(part, dest)
+    with contextlib.suppress(OSError):
+        fd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
