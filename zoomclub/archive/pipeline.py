@@ -166,10 +166,8 @@ def archive_range(
 def _is_club_meeting(services: Services, rs: RecordingSet, club: str) -> bool:
     if (rs.topic or "").startswith(f"{club}:") or (rs.topic or "") == club:
         return True
-    try:
-        from zoomclub.schedule.service import is_club_meeting_id
-    except ImportError:
-        return False
+    from zoomclub.archive.schedule_link import is_club_meeting_id
+
     with services.db() as db:
         return bool(is_club_meeting_id(db, _int(rs.id)))
 
@@ -341,19 +339,16 @@ def _session_meta(services: Services, rs: RecordingSet) -> SessionMeta:
     title = K.title_from_topic(rs.topic, club.name)
     paper: dict[str, Any] | None = {"title": title, "url": None} if title else None
     facilitator = author = None
-    try:
-        from zoomclub.schedule.service import schedule_info_for
-    except ImportError:
-        schedule_info_for = None  # type: ignore[assignment]
-    if schedule_info_for is not None:
-        with services.db() as db:
-            info = schedule_info_for(db, meeting_id=_int(rs.id), start=start, tz=club.tz)
-        if info is not None:
-            if info.get("paper_title"):
-                title = info["paper_title"]
-                paper = {"title": title, "url": info.get("paper_url")}
-            facilitator = info.get("facilitator")
-            author = info.get("author")
+    from zoomclub.archive.schedule_link import schedule_info_for
+
+    with services.db() as db:
+        info = schedule_info_for(db, meeting_id=_int(rs.id), start=start, tz=club.tz)
+    if info is not None:
+        if info.get("paper_title"):
+            title = info["paper_title"]
+            paper = {"title": title, "url": info.get("paper_url")}
+        facilitator = info.get("facilitator")
+        author = info.get("author")
     return SessionMeta(start, title, paper, facilitator, author)
 
 
@@ -632,11 +627,14 @@ def _club_json(services: Services) -> dict[str, Any]:
 
 
 def _rebuild_site(services: Services, key: str) -> None:
+    """The session is published whatever happens here; a failed rebuild is logged loudly and the
+    next archive (or `zoomclub site build`) redoes it."""
+    from zoomclub.publish import rebuild_site
+
     try:
-        from zoomclub.publish import rebuild_site
-    except ImportError:
-        return
-    rebuild_site(services, changed={key})
+        rebuild_site(services, changed={key})
+    except ZoomclubError as exc:
+        log.error("site rebuild after %s failed: %s; run `zoomclub site build`", key, exc)
 
 
 # --------------------------------------------------------------------------------------------
