@@ -35,7 +35,7 @@ def _utc(value: Any) -> Any:
     return value
 
 
-UtcDatetime = Annotated[datetime, BeforeValidator(_utc)]
+OptDatetime = Annotated[datetime | None, BeforeValidator(_utc)]
 OptInt = Annotated[int | None, BeforeValidator(_empty_to_none)]
 OptStr = Annotated[str | None, BeforeValidator(_empty_to_none)]
 
@@ -48,7 +48,7 @@ class ZoomModel(BaseModel):
 
 class Occurrence(ZoomModel):
     occurrence_id: str
-    start_time: UtcDatetime | None = None
+    start_time: OptDatetime = None
     duration: OptInt = None
     status: OptStr = None
 
@@ -63,11 +63,11 @@ class Meeting(ZoomModel):
     topic: str = ""
     type: OptInt = None
     status: OptStr = None
-    start_time: UtcDatetime | None = None
+    start_time: OptDatetime = None
     duration: OptInt = None
     timezone: OptStr = None
     agenda: OptStr = None
-    created_at: UtcDatetime | None = None
+    created_at: OptDatetime = None
     start_url: OptStr = None
     join_url: OptStr = None
     password: OptStr = None
@@ -84,11 +84,11 @@ class MeetingSummary(ZoomModel):
     host_id: OptStr = None
     topic: str = ""
     type: OptInt = None
-    start_time: UtcDatetime | None = None
+    start_time: OptDatetime = None
     duration: OptInt = None
     timezone: OptStr = None
     agenda: OptStr = None
-    created_at: UtcDatetime | None = None
+    created_at: OptDatetime = None
     join_url: OptStr = None
 
 
@@ -97,8 +97,8 @@ class RecordingFile(ZoomModel):
 
     id: OptStr = None
     meeting_id: OptStr = None
-    recording_start: UtcDatetime | None = None
-    recording_end: UtcDatetime | None = None
+    recording_start: OptDatetime = None
+    recording_end: OptDatetime = None
     file_type: OptStr = None
     file_extension: OptStr = None
     file_size: OptInt = None
@@ -126,7 +126,7 @@ class RecordingSet(ZoomModel):
     id: int
     topic: str = ""
     type: OptInt = None
-    start_time: UtcDatetime | None = None
+    start_time: OptDatetime = None
     duration: OptInt = None
     timezone: OptStr = None
     host_id: OptStr = None
@@ -155,7 +155,7 @@ class PastInstance(ZoomModel):
     """One ended instance from ``GET /past_meetings/{id}/instances``."""
 
     uuid: str
-    start_time: UtcDatetime | None = None
+    start_time: OptDatetime = None
 
 
 class WebhookEvent(ZoomModel):
