@@ -1,0 +1,316 @@
+"""Where does facilitation end? A transcript-based Q&A boundary detector that fails closed.
+
+Plain data in, decision out: no files, no clocks, no I/O.
+
+With speaker labels the detector reads the *floor*: presenters (the facilitator, a co-facilitator,
+an invited author, the same person under a second display name) are the speakers with a large
+share of the talk; a *stretch* is a run of presenter speech not interrupted by anyone else. The
+club pauses for short questions between sections, but facilitation always resumes with a long
+stretch; Q&A never contains one (answers are shorter). So the cut goes right after the last long
+stretch. Hand-off remarks ("let's open it up", "I'll stop sharing") confirm it, and when one ends an
+*earlier* long stretch that is followed by other voices, Q&A began there and the later stretch is
+read as a long answer: the cut moves earlier (never later). Without labels (closed captions) only
+hand-off remarks are left, so the cut goes at the earliest strong one.
+
+Failing closed: every doubt (no presenter, a discussion between presentations, a cut far from the
+club's expected length, questions before the hand-off in a caption file) yields ``needs_review``.
+The result always lies within ``[0, recording end]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from zoomclub.errors import InputError
+from zoomclub.transcript.phrases import handoff_strength
+from zoomclub.transcript.vtt import Cue
+
+LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer than any Q&A answer
+PRESENTER_SHARE = 0.2  # of the top speaker's talk time
+PRESENTER_MIN_TALK_S = 120.0
+NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
+NEUTRAL_MAX_WORDS = 4
+TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
+DISCUSSION_MEMBER_TALK_S = 180.0
+DISCUSSION_MEMBERS = 4
+EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside this: hold
+TRAILING_SILENCE_S = 60.0
+CC_QUESTIONS_WINDOW_S = 150.0
+CC_MAX_QUESTIONS = 2
+REVIEW_BELOW = 0.5
+
+
+@dataclass(frozen=True)
+class BoundaryDecision:
+    facilitation_end_s: float | None  # cut here: publish [0, end); None = no Q&A, keep whole
+    needs_review: bool  # True = hold for an organizer, publish nothing
+    confidence: float  # 0..1
+    reason: str
+    evidence: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "facilitation_end": self.facilitation_end_s,
+            "needs_review": self.needs_review,
+            "confidence": round(self.confidence, 3),
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass
+class _Stretch:
+    first: int  # index of its first presenter cue
+    last: int  # index of its last presenter cue
+    start_ms: int
+    end_ms: int
+
+    @property
+    def length_s(self) -> float:
+        return (self.end_ms - self.start_ms) / 1000
+
+
+def _clock(ms: float) -> str:
+    s = int(ms // 1000)
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def _key(speaker: str | None) -> str | None:
+    return " ".join(speaker.casefold().split()) if speaker else None
+
+
+def _hold(reason: str, evidence: list[str], confidence: float = 0.3) -> BoundaryDecision:
+    return BoundaryDecision(None, True, confidence, reason, evidence)
+
+
+def detect_boundary(
+    cues: Sequence[Cue],
+    *,
+    facilitation_minutes: float = 45.0,
+    recording_duration_s: float | None = None,
+    segment_bounds_s: Sequence[tuple[float, float]] = (),
+) -> BoundaryDecision:
+    """Decide where to cut a session recording so that no Q&A is published."""
+    if not (isinstance(facilitation_minutes, int | float) and 0 < facilitation_minutes < 10_000):
+        raise InputError(
+            f"facilitation minutes must be a positive number, got {facilitation_minutes!r}"
+        )
+    if recording_duration_s is not None and not (
+        math.isfinite(recording_duration_s) and recording_duration_s >= 0
+    ):
+        raise InputError(f"recording duration must be >= 0 seconds, got {recording_duration_s!r}")
+    ordered = sorted(
+        (c for c in cues if c.end_ms >= 0 and c.text.strip()), key=lambda c: (c.start_ms, c.end_ms)
+    )
+    speech_end_s = max((c.end_ms for c in ordered), default=0) / 1000
+    rec_end_s = recording_duration_s if recording_duration_s is not None else speech_end_s
+    if not ordered:
+        return _hold("the transcript has no speech to judge by", ["0 cues with text"])
+    if sum(1 for c in ordered if c.speaker) >= 0.5 * len(ordered):
+        decision = _by_floor(ordered, facilitation_minutes * 60, segment_bounds_s)
+    else:
+        decision = _by_remarks(ordered, facilitation_minutes * 60)
+    return _within(decision, rec_end_s, speech_end_s)
+
+
+def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> BoundaryDecision:
+    evidence = list(d.evidence)
+    end = d.facilitation_end_s
+    if end is None and not d.needs_review and rec_end_s - speech_end_s > TRAILING_SILENCE_S:
+        end = speech_end_s  # nothing was said after this; cutting the silence loses nothing
+        evidence.append(f"recording runs {rec_end_s - speech_end_s:.0f} s past the last speech")
+    if end is not None:
+        end = round(min(max(end, 0.0), rec_end_s), 3)
+    return BoundaryDecision(
+        end, d.needs_review, max(0.0, min(1.0, d.confidence)), d.reason, evidence
+    )
+
+
+def _presenters(cues: Sequence[Cue]) -> set[str]:
+    talk: Counter[str] = Counter()
+    for c in cues:
+        k = _key(c.speaker)
+        if k:
+            talk[k] += c.end_ms - c.start_ms
+    if not talk:
+        return set()
+    top = max(talk.values())
+    return {
+        k
+        for k, ms in talk.items()
+        if ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000)
+    }
+
+
+def _roles(cues: Sequence[Cue], presenters: set[str]) -> list[str]:
+    """'P' presenter, 'N' neutral (short unlabelled noise), 'M' anyone else."""
+    roles = []
+    for c in cues:
+        k = _key(c.speaker)
+        if k in presenters:
+            roles.append("P")
+        elif k is None and (
+            c.end_ms - c.start_ms <= NEUTRAL_MAX_S * 1000
+            or len(c.text.split()) <= NEUTRAL_MAX_WORDS
+        ):
+            roles.append("N")
+        else:
+            roles.append("M")
+    return roles
+
+
+def _stretches(cues: Sequence[Cue], roles: Sequence[str]) -> list[_Stretch]:
+    out: list[_Stretch] = []
+    cur: _Stretch | None = None
+    for i, (c, r) in enumerate(zip(cues, roles, strict=True)):
+        if r == "P":
+            if cur is None:
+                cur = _Stretch(i, i, c.start_ms, c.end_ms)
+            else:
+                cur.last, cur.end_ms = i, max(cur.end_ms, c.end_ms)
+        elif r == "M" and cur is not None:
+            out.append(cur)
+            cur = None
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+def _tail_handoff(cues: Sequence[Cue], s: _Stretch) -> tuple[int, int]:
+    """Strongest hand-off remark in the last TAIL_S of a stretch: (strength, cue index)."""
+    best = (0, -1)
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - TAIL_S * 1000:
+            break
+        strength = handoff_strength(cues[i].text)
+        if strength > best[0]:
+            best = (strength, i)
+    return best
+
+
+def _others_between(
+    cues: Sequence[Cue], roles: Sequence[str], lo: int, hi: int
+) -> tuple[float, int, int]:
+    """Talk seconds, distinct speakers and turns of non-presenters in cues[lo:hi]."""
+    talk, names, turns, prev = 0.0, set(), 0, ""
+    for i in range(lo, hi):
+        if roles[i] == "M":
+            talk += (cues[i].end_ms - cues[i].start_ms) / 1000
+            names.add(_key(cues[i].speaker) or "?")
+            turns += prev != "M"
+        prev = roles[i] if roles[i] != "N" else prev
+    return talk, len(names), turns
+
+
+def _cut_after(cues: Sequence[Cue], s: _Stretch) -> float:
+    """Right after the stretch's last presenter cue, and never past the next cue's start."""
+    end_ms = cues[s.last].end_ms
+    if s.last + 1 < len(cues):
+        end_ms = min(end_ms, cues[s.last + 1].start_ms)
+    return end_ms / 1000
+
+
+def _by_floor(
+    cues: Sequence[Cue], expected_s: float, segments: Sequence[tuple[float, float]]
+) -> BoundaryDecision:
+    presenters = _presenters(cues)
+    roles = _roles(cues, presenters)
+    stretches = _stretches(cues, roles)
+    long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
+    ev = [f"presenters: {', '.join(sorted(presenters))}"]
+    if not long:
+        return _hold(f"no one held the floor for {LONG_STRETCH_S / 60:.0f} minutes", ev)
+    ev.append(
+        f"{len(long)} long presenter stretch(es), the last {_clock(long[-1].start_ms)}"
+        f"–{_clock(long[-1].end_ms)}"
+    )
+    origin_s = long[0].start_ms / 1000
+
+    # Q&A began after an earlier long stretch if it ended with a strong hand-off and others spoke.
+    chosen, confidence, why = long[-1], 0.7, "last long presenter stretch"
+    for s in long[:-1]:
+        strength, at = _tail_handoff(cues, s)
+        if strength == 2 and (s.end_ms / 1000 - origin_s) >= EARLY_RATIO * expected_s:
+            chosen, confidence = s, 0.65
+            why = "hand-off remark before other voices; the later stretch read as a long answer"
+            ev.append(f"hand-off at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
+            break
+
+    idx = long.index(chosen)
+    for before, after in pairwise(long[: idx + 1]):
+        talk, names, _ = _others_between(cues, roles, before.last + 1, after.first)
+        if talk >= DISCUSSION_MEMBER_TALK_S or names >= DISCUSSION_MEMBERS:
+            ev.append(f"{talk:.0f} s from {names} other speaker(s) at {_clock(before.end_ms)}")
+            return _hold("a discussion between two presentations; cannot tell where Q&A starts", ev)
+
+    talk, names, turns = _others_between(cues, roles, chosen.last + 1, len(cues))
+    if turns == 0 and chosen is long[-1]:
+        strength, at = _tail_handoff(cues, chosen)
+        if strength:
+            ev.append(f"closing remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
+        ev.append("no other voice after the last presenter stretch")
+        return BoundaryDecision(None, False, 0.8 if strength else 0.7, "recording holds no Q&A", ev)
+
+    cut_s = _cut_after(cues, chosen)
+    ev.append(f"after the cut: {turns} turn(s) from {names} other speaker(s), {talk:.0f} s")
+    strength, at = _tail_handoff(cues, chosen)
+    if strength:
+        ev.append(f"hand-off remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
+        confidence += 0.1 * strength
+    if names >= 2:
+        confidence += 0.05
+    for seg_start, seg_end in segments:
+        if abs(seg_end - cut_s) <= 120 or abs(seg_start - cut_s) <= 120:
+            ev.append(
+                f"a recording segment boundary near the cut ({seg_start:.0f}-{seg_end:.0f} s)"
+            )
+            confidence += 0.05
+            break
+    ratio = (cut_s - origin_s) / expected_s
+    ev.append(
+        f"facilitation ran {(cut_s - origin_s) / 60:.0f} of {expected_s / 60:.0f} expected minutes"
+    )
+    if not EARLY_RATIO <= ratio <= LATE_RATIO:
+        return BoundaryDecision(
+            cut_s,
+            True,
+            0.35,
+            f"cut at {_clock(cut_s * 1000)} is far from the club's usual length",
+            ev,
+        )
+    return BoundaryDecision(cut_s, confidence < REVIEW_BELOW, confidence, why, ev)
+
+
+def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
+    ev = ["no speaker labels: judging by hand-off remarks only"]
+    origin_ms = cues[0].start_ms
+    lo_ms = origin_ms + EARLY_RATIO * expected_s * 1000
+    hi_ms = origin_ms + (LATE_RATIO + 0.5) * expected_s * 1000
+    found = next(
+        (
+            i
+            for i, c in enumerate(cues)
+            if lo_ms <= c.start_ms <= hi_ms and handoff_strength(c.text) == 2
+        ),
+        None,
+    )
+    if found is None:
+        return _hold("no speaker labels and no hand-off remark", ev)
+    h = cues[found]
+    ev.append(f"hand-off remark at {_clock(h.start_ms)}: {h.text[:80]!r}")
+    asked = sum(
+        1
+        for c in cues[:found]
+        if c.start_ms >= h.start_ms - CC_QUESTIONS_WINDOW_S * 1000 and c.text.rstrip().endswith("?")
+    )
+    if asked > CC_MAX_QUESTIONS:
+        ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
+        return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
+    if not any(c.start_ms > h.end_ms + 30_000 for c in cues[found + 1 :]):
+        return BoundaryDecision(None, False, 0.6, "recording ends after the closing remark", ev)
+    return BoundaryDecision(h.start_ms / 1000, False, 0.6, "cut at the first hand-off remark", ev)

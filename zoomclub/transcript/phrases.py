@@ -1,0 +1,60 @@
+"""What people say when a presentation ends and Q&A begins.
+
+Only hand-off phrasing counts, not topic words: a paper about question answering talks about
+"questions" and "answers" all session, and "stop", "recording", "wrap up" can be about the paper.
+A *strong* hand-off invites the room in or ends the presentation in the speaker's own voice
+("let's open it up", "that's all I have", "I'll stop sharing"); a *weak* one is merely suggestive
+("any questions?", "to wrap up"). Questions the club takes between sections ("any questions so
+far?", "... before I move on?") are not hand-offs at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRONG = [
+    r"\bopen (?:it|this|things|that) (?:up|back up)\b",
+    r"\bopen (?:up )?the (?:floor|discussion|conversation)\b",
+    r"\bopen up (?:for|to) (?:questions|discussion|comments)\b",
+    r"\b(?:take|happy to take|take some|field) (?:any |some |your )?questions\b",
+    r"\b(?:move|switch|go|turn|head) (?:on |over )?(?:in)?to (?:the )?(?:q ?& ?a|q and a|questions|"
+    r"discussion|open discussion|general discussion)\b",
+    r"\bq ?& ?a\b|\bq and a\b",
+    r"\bthat'?s (?:all|it|everything|about it)\b.{0,25}\b(?:i (?:have|had|got|prepared)|from me|"
+    r"for (?:the )?(?:paper|today|me|now|the presentation|the talk))\b",
+    r"\bthat'?s (?:the|my) (?:end|last slide|presentation|talk)\b",
+    r"\bthank(?:s| you)\b.{0,30}\bfor (?:listening|your attention|bearing with me|sitting through)\b",
+    r"\b(?:i'?ll|i will|let me|let's|let us|we'?ll|we will|i'?m going to|i'?m gonna|gonna)\s+"
+    r"(?:go ahead and\s+|just\s+|now\s+)?(?:stop|pause|end|turn off|kill)\s+(?:the\s+|our\s+|my\s+)?"
+    r"(?:recording|screen ?share|sharing|share)\b",
+    r"\bstop(?:ping)? (?:the )?(?:screen ?)?shar(?:e|ing)\b",
+    r"\b(?:questions|comments|thoughts) (?:for|to) (?:me|us|the author|our guest)\b",
+    r"\bwho (?:wants|would like) to (?:go|start|kick off|ask) first\b",
+    r"\bfloor is (?:yours|open)\b",
+]
+_WEAK = [
+    r"\b(?:any|other|more|further) (?:questions|comments|thoughts)\b",
+    r"\bwrap(?:ping)? (?:it |things |this )?up\b",
+    r"\bthat brings (?:us|me) to the end\b",
+    r"\b(?:in|to) (?:conclusion|summari[sz]e|sum up)\b",
+    r"\bthanks?,? (?:everyone|all|everybody|folks|y'?all)\b",
+]
+_BETWEEN_SECTIONS = re.compile(
+    r"\bso far\b|\bbefore (?:i|we) (?:move|go|continue|dive|jump|get)\b|\bquick (?:question|clarif)"
+    r"|\bon this (?:section|part|slide|bit)\b|\b(?:before|then) (?:the next|moving)\b",
+    re.IGNORECASE,
+)
+_STRONG_RE = re.compile("|".join(_STRONG), re.IGNORECASE)
+_WEAK_RE = re.compile("|".join(_WEAK), re.IGNORECASE)
+
+
+def handoff_strength(text: str) -> int:
+    """2 for a strong hand-off remark, 1 for a weak one, 0 for none or a between-sections pause."""
+    norm = text.replace("’", "'")
+    if _BETWEEN_SECTIONS.search(norm):
+        return 0
+    if _STRONG_RE.search(norm):
+        return 2
+    if _WEAK_RE.search(norm):
+        return 1
+    return 0
