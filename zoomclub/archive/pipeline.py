@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from filelock import FileLock, Timeout
 
-from zoomclub import __version__
+from zoomclub import __version__, failpoints
 from zoomclub.archive import keys as K
 from zoomclub.archive.catalog import update_catalog
 from zoomclub.archive.plan import FileRef, Segment, SegmentPlan, map_cut, offsets, plan_segments
@@ -487,6 +487,7 @@ def _download(
             dest = work / _local_name(seg, kind)
             services.zoom.download(by_id[ref.id], dest, progress=services.progress)
             local[f"{seg.index}:{kind}"] = dest
+            failpoints.hit("after-first-download")
     return local
 
 
@@ -543,6 +544,7 @@ def _cut(
         if not inputs:
             continue
         info = concat(inputs, out_dir / name)
+        failpoints.hit("after-cut-" + kind)
         if cut_s is not None and info.end_s > cut_s + 0.05:
             raise ArchiveError(f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s")
         files[name] = out_dir / name
@@ -616,6 +618,8 @@ def _publish(services: Services, key: str, out: CutOutput, doc: dict[str, Any]) 
     storage = services.storage
     for name, path in sorted(out.files.items()):
         storage.put_file(K.object_key(key, name), path, content_type=CONTENT_TYPES[name])
+        failpoints.hit("after-upload-" + name)
+    failpoints.hit("before-marker")
     body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
     storage.put_bytes(K.object_key(key, K.MARKER), body, content_type=CONTENT_TYPES["session.json"])
     update_catalog(storage, doc, club=_club_json(services))

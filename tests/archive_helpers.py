@@ -1,0 +1,68 @@
+"""Helpers for archive tests: services wired to the emulator, demo-style transcripts, readers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from zoomclub.clock import FakeClock
+from zoomclub.demo.script import QA, DemoSession, demo_transcript
+from zoomclub.settings import ArchiveSettings, ClubSettings, Settings, ZoomSettings
+from zoomclub.wiring import Services
+
+CLUB = "Test Club"
+WHEN = datetime(2026, 1, 7, 20, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Los Angeles
+
+
+def settings_for(
+    emu: Any, tmp: Path, *, archive_url: str | None = None, **archive: Any
+) -> Settings:
+    env = emu.env()
+    return Settings(
+        zoom=ZoomSettings(
+            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
+            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
+            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],  # type: ignore[arg-type]
+            api_url=env["ZOOMCLUB_ZOOM__API_URL"],
+            oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
+            user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
+        ),
+        archive=ArchiveSettings(
+            url=archive_url or str(tmp / "archive"), work_dir=tmp / "work", **archive
+        ),
+        club=ClubSettings(name=CLUB, facilitation_minutes=4, duration_minutes=8),
+        database_url=f"sqlite:///{tmp / 'zoomclub.db'}",
+    )
+
+
+def services_for(emu: Any, tmp: Path, clock: FakeClock, **kw: Any) -> Services:
+    return Services(settings=settings_for(emu, tmp, **kw), clock=clock)
+
+
+def session(facilitation_s: int = 230, qa_s: int = 0, seed: int = 1) -> DemoSession:
+    return DemoSession(
+        "Attention Is All You Need",
+        "https://arxiv.org/abs/1706.03762",
+        "Ada Lovelace",
+        facilitation_s,
+        qa_s,
+        seed,
+    )
+
+
+def transcript(s: DemoSession) -> str:
+    return demo_transcript(s)
+
+
+def read_json(storage: Any, key: str) -> dict[str, Any]:
+    return json.loads(storage.get_bytes(key))
+
+
+def qa_lines() -> list[str]:
+    return list(QA)
+
+
+def later(hours: float) -> timedelta:
+    return timedelta(hours=hours)

@@ -1,0 +1,269 @@
+"""The archive pipeline end to end: real HTTP to the Zoom emulator, real media, real storage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.archive_helpers import (
+    WHEN,
+    later,
+    qa_lines,
+    read_json,
+    services_for,
+    session,
+    transcript,
+)
+from zoomclub.archive.pipeline import BoundaryOverride, archive_meeting
+from zoomclub.archive.review import approve, list_held, reject
+from zoomclub.emulator import Segment
+from zoomclub.errors import InputError
+from zoomclub.media import probe
+from zoomclub.transcript.vtt import parse_vtt
+
+KEY = "2026-01-07-attention-is-all-you-need"
+
+
+def _files(storage: Any, key: str = KEY) -> dict[str, bytes]:
+    return {i.key: storage.get_bytes(i.key) for i in storage.list(f"sessions/{key}/")}
+
+
+def _check_nothing_after(storage: Any, tmp_path: Path, cut: float) -> None:
+    for name in ("video.mp4", "audio.m4a"):
+        dest = tmp_path / f"check-{name}"
+        storage.download_file(f"sessions/{KEY}/{name}", dest)
+        assert probe(dest).end_s <= cut + 0.05, name
+    cues = parse_vtt(storage.get_bytes(f"sessions/{KEY}/transcript.vtt")).cues
+    assert cues and cues[-1].end_ms <= cut * 1000
+    assert not {c.text for c in cues} & set(qa_lines())
+
+
+def test_clean_session_is_archived_whole(zoom_emulator: Any, tmp_path: Path) -> None:
+    clock = zoom_emulator.clock
+    s = session(qa_s=0)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, clock)
+    (o,) = archive_meeting(services, inst.meeting_id)
+    assert o.status == "archived", o
+    assert o.session == KEY
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert doc["meeting_uuid"] == inst.uuid and doc["meeting_id"] == inst.meeting_id
+    assert doc["start_time"] == "2026-01-07T12:00:00-08:00"
+    assert doc["paper"]["title"] == "Attention Is All You Need"
+    assert {f["name"] for f in doc["files"]} == {"video.mp4", "audio.m4a", "transcript.vtt"}
+    assert doc["boundary"]["source"] == "transcript"
+    assert doc["boundary"]["facilitation_end_s"] is None
+    assert abs(doc["published_duration_s"] - doc["original_duration_s"]) < 0.5
+    for f in doc["files"]:
+        info = services.storage.head(f"sessions/{KEY}/{f['name']}")
+        assert info is not None and info.size == f["bytes"] and info.sha256 == f["sha256"]
+    catalog = read_json(services.storage, "catalog.json")
+    assert [c["key"] for c in catalog["sessions"]] == [KEY]
+    # the work directory is cleaned after success
+    assert not [p for p in (tmp_path / "work").iterdir() if p.is_dir()]
+
+
+def test_recording_that_ran_into_qa_is_cut_before_it(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=90, seed=2)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s + 5, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived", o
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    cut = doc["boundary"]["facilitation_end_s"]
+    assert cut is not None and cut <= s.facilitation_s + 0.5
+    assert doc["published_duration_s"] <= cut + 0.05
+    _check_nothing_after(services.storage, tmp_path, cut)
+
+
+def test_late_transcript_pending_then_archived(zoom_emulator: Any, tmp_path: Path) -> None:
+    clock = zoom_emulator.clock
+    s = session()
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+        transcript_ready_at=clock.now() + later(1),
+    )
+    services = services_for(zoom_emulator, tmp_path, clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "pending" and "transcript" in o.reason
+    assert services.storage.head(f"sessions/{KEY}/session.json") is None
+    assert not list(services.storage.list("sessions/"))
+    clock.advance(2 * 3600)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived"
+
+
+def test_transcript_that_never_comes_is_held(zoom_emulator: Any, tmp_path: Path) -> None:
+    clock = zoom_emulator.clock
+    s = session()
+    zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=clock.now() - later(1),
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+        transcript_ready_at=clock.now() + later(1000),
+    )
+    services = services_for(zoom_emulator, tmp_path, clock, transcript_deadline_hours=24)
+    inst_uuid = zoom_emulator.requests  # touch: the emulator is up
+    assert inst_uuid is not None
+    uuid = next(iter(list_uuids(zoom_emulator)))
+    assert archive_meeting(services, uuid)[0].status == "pending"
+    clock.advance(25 * 3600)
+    (o,) = archive_meeting(services, uuid)
+    assert o.status == "held" and "never arrived" in o.reason
+    assert not list(services.storage.list("sessions/"))
+    held = list_held(services)
+    assert [h["session"] for h in held] == [o.session]
+    # an organizer can still publish it, without transcript, at a cut they choose
+    out = approve(services, o.session or "", BoundaryOverride(120.0))
+    assert out.status == "archived"
+    doc = read_json(services.storage, f"sessions/{o.session}/session.json")
+    assert doc["boundary"]["source"] == "organizer"
+    assert "transcript.vtt" not in {f["name"] for f in doc["files"]}
+    assert doc["published_duration_s"] <= 120.05
+
+
+def list_uuids(emu: Any) -> list[str]:
+    # The emulator's own listing endpoint, over HTTP like any client.
+    import requests
+
+    tok = requests.post(
+        emu.oauth_url,
+        data={"grant_type": "account_credentials", "account_id": emu.account_id},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    ).json()["access_token"]
+    r = requests.get(
+        f"{emu.api_url}/users/{emu.user_id}/recordings",
+        params={"from": "2025-12-01", "to": "2026-12-31"},
+        headers={"Authorization": f"Bearer {tok}"},
+        timeout=10,
+    )
+    return [m["uuid"] for m in r.json()["meetings"]]
+
+
+def test_two_segments_and_false_start_are_joined(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=60, seed=4)
+    from zoomclub.transcript.vtt import cut_cues, offset_cues, render_vtt
+
+    cues = parse_vtt(transcript(s)).cues
+    half = 120_000
+    first = render_vtt(cut_cues(cues, half))
+    second = render_vtt(offset_cues([c for c in cues if c.start_ms >= half], -half))
+    length = s.facilitation_s + s.qa_s + 5
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[
+            Segment(0, 8),
+            Segment(30, half / 1000, transcript=first),
+            Segment(30 + half / 1000 + 45, length - half / 1000, transcript=second),
+        ],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived", o
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert doc["segments"]["kept"] == 2 and len(doc["segments"]["dropped"]) == 1
+    assert abs(doc["original_duration_s"] - length) < 1.0
+    cut = doc["boundary"]["facilitation_end_s"]
+    assert cut is not None and half / 1000 < cut <= s.facilitation_s + 0.5
+    _check_nothing_after(services.storage, tmp_path, cut)
+    # the transcript timeline continues across the join
+    cues_out = parse_vtt(services.storage.get_bytes(f"sessions/{KEY}/transcript.vtt")).cues
+    starts = [c.start_ms for c in cues_out]
+    assert starts == sorted(starts) and max(starts) > half
+
+
+def test_rerun_uploads_nothing_and_makes_few_calls(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=60)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    zoom_emulator.clear_requests()
+    assert archive_meeting(services, inst.uuid)[0].status == "archived"
+    api = [r for r in zoom_emulator.requests if r.host == "api"]
+    downloads = [r for r in zoom_emulator.requests if r.host == "web" and "/rec/" in r.path]
+    assert len(api) <= 4 and len(downloads) == 3
+    before = _files(services.storage)
+    zoom_emulator.clear_requests()
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived" and o.detail.get("unchanged")
+    assert not [r for r in zoom_emulator.requests if r.host in ("web", "files")]
+    assert _files(services.storage) == before
+
+
+def test_lost_database_does_not_publish_twice(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session()
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    assert archive_meeting(services, inst.uuid)[0].status == "archived"
+    before = _files(services.storage)
+    services.close()
+    (tmp_path / "zoomclub.db").unlink()
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived" and o.session == KEY and o.detail.get("unchanged")
+    assert _files(services.storage) == before
+    assert [c["key"] for c in read_json(services.storage, "catalog.json")["sessions"]] == [KEY]
+
+
+def test_organizer_boundary_and_no_trim(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=60)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(100.0))
+    assert o.status == "archived"
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert doc["boundary"] == {
+        "facilitation_end_s": 100.0,
+        "source": "organizer",
+        "confidence": 1.0,
+        "reason": "set by an organizer",
+    }
+    _check_nothing_after(services.storage, tmp_path, 100.0)
+
+
+def test_hostile_topic_cannot_change_keys(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session()
+    inst = zoom_emulator.add_recording(
+        topic='Test Club: ../../<script>alert("x")</script>',
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.session == "2026-01-07-script-alert-x-script"
+    archive = tmp_path / "archive"
+    assert all(archive in p.resolve().parents for p in archive.rglob("*"))
+    doc = json.loads((archive / "sessions" / o.session / "session.json").read_text())
+    assert doc["topic"].startswith("Test Club: ../../<script>")
+
+
+def test_review_reject_and_errors(zoom_emulator: Any, tmp_path: Path) -> None:
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    with pytest.raises(InputError):
+        reject(services, "2026-01-07-nothing")
