@@ -1,0 +1,361 @@
+"""Build the members' site into the archive root, incrementally.
+
+Output (next to the archive's own files, so any static host, S3 website or ``file://`` serves it)::
+
+    index.html  upcoming.html  feed.xml  calendar.ics  search-index.json  search-index.js
+    static/site.css  static/site.js
+    sessions/<key>/index.html  sessions/<key>/search.js
+    site-state.json       what the last build wrote (per-session fingerprints, terms, hashes)
+
+A session page is re-rendered when its catalog entry changed (a fingerprint of the entry, which
+includes the transcript's SHA-256), when the caller names it in ``changed``, when the templates
+changed, or on a full rebuild (``changed=None``). The term index is recomposed from the term
+strings in ``site-state.json``, so an incremental build reads one transcript, not a thousand.
+Pages are written before ``site-state.json``: a build killed half-way leaves the old state, and
+the next build redoes what the killed one had not recorded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from zoomclub.errors import InputError, ObjectNotFound, TranscriptError
+from zoomclub.site import feeds, ical, render, search
+from zoomclub.site.catalog import Catalog, SessionView, parse_catalog, safe_http_url
+from zoomclub.site.model import CalendarEntry
+from zoomclub.storage import Storage
+from zoomclub.transcript.vtt import Cue, parse_vtt
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "site-state.json"
+CATALOG_KEY = "catalog.json"
+STATE_VERSION = 1
+STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript"}
+UPCOMING_LIMIT = 12
+WRITERS = 8
+
+
+@dataclass
+class SiteReport:
+    """What a build did. ``written``/``skipped``/``deleted`` are storage keys."""
+
+    sessions: int = 0
+    pages_rendered: int = 0
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    search_index_bytes: int = 0
+    search_index_gzip_bytes: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _package_files() -> tuple[dict[str, bytes], str, str]:
+    """(static files, asset version, template version): hashes make caches and pages follow code."""
+    static = {
+        name: resources.files("zoomclub.site").joinpath("static", name).read_bytes()
+        for name in STATIC_FILES
+    }
+    asset = hashlib.sha256(b"".join(static[n] for n in sorted(static))).hexdigest()[:10]
+    tpl = hashlib.sha256()
+    templates = resources.files("zoomclub.site").joinpath("templates")
+    for entry in sorted(templates.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".html"):
+            tpl.update(entry.name.encode() + entry.read_bytes())
+    tpl.update(asset.encode())
+    return static, asset, tpl.hexdigest()[:16]
+
+
+def _load_state(storage: Storage) -> dict[str, Any]:
+    try:
+        doc = json.loads(storage.get_bytes(STATE_KEY))
+    except ObjectNotFound:
+        return {}
+    except (ValueError, UnicodeDecodeError):
+        log.warning("site: %s is unreadable; rebuilding everything", STATE_KEY)
+        return {}
+    if not isinstance(doc, dict) or doc.get("v") != STATE_VERSION:
+        return {}
+    if not isinstance(doc.get("sessions"), dict) or not isinstance(doc.get("outputs"), dict):
+        return {}
+    return doc
+
+
+def _load_catalog(storage: Storage) -> Catalog:
+    try:
+        return parse_catalog(storage.get_bytes(CATALOG_KEY))
+    except ObjectNotFound:
+        log.info("site: no %s yet; building a site with no sessions", CATALOG_KEY)
+        return Catalog(club_name=None, sessions=[])
+
+
+def _normalise_site_url(site_url: str | None) -> str | None:
+    if site_url is None or not site_url.strip():
+        return None
+    url = safe_http_url(site_url)
+    if url is None:
+        raise InputError(f"site url {site_url!r} must be an absolute http(s) URL")
+    return url if url.endswith("/") else url + "/"
+
+
+class _Writer:
+    """Puts objects on a small thread pool (local fsyncs and S3 round trips overlap)."""
+
+    def __init__(self, storage: Storage, report: SiteReport, hashes: dict[str, str], full: bool):
+        self.storage = storage
+        self.report = report
+        self.hashes = hashes  # key -> sha256 of what the last build wrote; updated as we go
+        self.full = full
+        self.pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="site-write")
+        self.futures: list[Any] = []
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        digest = _sha(data)
+        if not self.full and self.hashes.get(key) == digest:
+            self.report.skipped.append(key)
+            return
+        self.hashes[key] = digest
+        self.report.written.append(key)
+        self.futures.append(
+            self.pool.submit(self.storage.put_bytes, key, data, content_type=content_type)
+        )
+
+    def delete(self, key: str) -> None:
+        self.hashes.pop(key, None)
+        self.report.deleted.append(key)
+        self.futures.append(self.pool.submit(self.storage.delete, key))
+
+    def flush(self) -> None:
+        """Wait for every write; the first failure is raised (a StorageError from the backend)."""
+        futures, self.futures = self.futures, []
+        try:
+            for f in futures:
+                f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_cues(storage: Storage, s: SessionView, report: SiteReport) -> tuple[list[Cue], str]:
+    vtt = s.files.get("transcript")
+    if vtt is None:
+        return [], "No transcript is published for this session."
+    key = f"sessions/{s.key}/{vtt.name}"
+    try:
+        return parse_vtt(storage.get_bytes(key), source=key).cues, ""
+    except ObjectNotFound:
+        problem = f"{s.key}: {vtt.name} is listed in the catalog but missing from the archive"
+    except TranscriptError as exc:
+        problem = f"{s.key}: {exc}"
+    log.warning("site: %s", problem)
+    report.problems.append(problem)
+    return [], "The transcript for this session could not be read."
+
+
+def build_site(
+    storage: Storage,
+    *,
+    club_name: str,
+    timezone: str,
+    upcoming: Sequence[CalendarEntry] = (),
+    site_url: str | None = None,
+    publish_join_link: bool = False,
+    changed: Collection[str] | None = None,
+    private_link_ttl_s: int | None = None,
+    now: datetime | None = None,
+) -> SiteReport:
+    """Render the site into ``storage``; ``changed`` names sessions to redo (None: everything).
+
+    Raises :class:`InputError` for a bad time zone, site URL or catalog, and
+    :class:`~zoomclub.errors.StorageError` when the store fails (nothing is half-recorded: rerun).
+    """
+    started = time.perf_counter()
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone {timezone!r}; use an IANA name like Europe/Berlin"
+        ) from None
+    if private_link_ttl_s is not None:
+        raise InputError(
+            "presigned-link sites are not supported: keep the bucket private and serve the site "
+            "with `zoomclub run` behind the club passphrase (see zoomclub.site.serve)"
+        )
+    base_url = _normalise_site_url(site_url)
+    now = (now or datetime.now(UTC)).astimezone(tz)
+    static, asset_version, template_version = _package_files()
+    catalog = _load_catalog(storage)
+    state = _load_state(storage)
+    full = changed is None or state.get("templates") != template_version
+    redo = set(changed or ())
+    old_sessions: dict[str, Any] = state.get("sessions", {})
+    sessions = [
+        replace(s, start=s.start.astimezone(tz) if s.start else None) for s in catalog.sessions
+    ]
+    report = SiteReport(sessions=len(sessions))
+    writer = _Writer(storage, report, dict(state.get("outputs", {})), full)
+    new_sessions: dict[str, Any] = {}
+    try:
+        for s in sessions:
+            prev = old_sessions.get(s.key)
+            if not full and s.key not in redo and prev and prev.get("fp") == s.fingerprint:
+                new_sessions[s.key] = prev
+                continue
+            new_sessions[s.key] = _build_session(
+                storage, s, writer, report, club_name, asset_version
+            )
+        for key in sorted(set(old_sessions) - set(new_sessions)):
+            for name in ("index.html", "search.js"):
+                writer.delete(f"sessions/{key}/{name}")
+        writer.flush()
+
+        for name, data in static.items():
+            writer.put(f"static/{name}", data, STATIC_FILES[name])
+        index = search.compose_index(
+            [
+                search.IndexSession(
+                    s.key,
+                    s.start.date().isoformat() if s.start else "",
+                    s.title,
+                    s.facilitator or "",
+                )
+                for s in sessions
+            ],
+            [new_sessions[s.key].get("terms") for s in sessions],
+        )
+        index_json, index_js = search.index_files(index)
+        report.search_index_bytes = len(index_json)
+        report.search_index_gzip_bytes = len(gzip.compress(index_json, 6))
+        writer.put("search-index.json", index_json, "application/json")
+        writer.put("search-index.js", index_js, "text/javascript")
+        page = render.render_index(
+            sessions,
+            club_name=club_name,
+            asset_version=asset_version,
+            index_version=_sha(index_js)[:10],
+        )
+        writer.put("index.html", page.encode("utf-8"), "text/html; charset=utf-8")
+        _build_schedule(writer, upcoming, club_name, timezone, tz, now, base_url, publish_join_link)
+        writer.put(
+            "feed.xml",
+            feeds.render_feed(sessions, club_name=club_name, site_url=base_url, now=now),
+            "application/rss+xml",
+        )
+        writer.flush()
+        new_state = {
+            "v": STATE_VERSION,
+            "templates": template_version,
+            "built_at": now.isoformat(),
+            "sessions": new_sessions,
+            "outputs": writer.hashes,
+        }
+        storage.put_bytes(
+            STATE_KEY,
+            json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            content_type="application/json",
+        )
+    finally:
+        writer.close()
+    report.seconds = round(time.perf_counter() - started, 3)
+    log.info(
+        "site: %d sessions, %d pages rendered, %d written, %d unchanged, %d deleted, "
+        "search index %d bytes (%d gzipped), %.2fs",
+        report.sessions,
+        report.pages_rendered,
+        len(report.written),
+        len(report.skipped),
+        len(report.deleted),
+        report.search_index_bytes,
+        report.search_index_gzip_bytes,
+        report.seconds,
+    )
+    return report
+
+
+def _build_session(
+    storage: Storage,
+    s: SessionView,
+    writer: _Writer,
+    report: SiteReport,
+    club_name: str,
+    asset_version: str,
+) -> dict[str, Any]:
+    cues, note = _read_cues(storage, s, report)
+    html = render.render_session(
+        s, cues, club_name=club_name, asset_version=asset_version, transcript_note=note
+    )
+    writer.put(f"sessions/{s.key}/index.html", html.encode("utf-8"), "text/html; charset=utf-8")
+    report.pages_rendered += 1
+    terms: str | None = None
+    if cues:
+        shard = search.build_shard(s.key, cues)
+        writer.put(f"sessions/{s.key}/search.js", shard.script.encode("utf-8"), "text/javascript")
+        terms = shard.terms
+    elif writer.hashes.get(f"sessions/{s.key}/search.js"):
+        writer.delete(f"sessions/{s.key}/search.js")
+    return {"fp": s.fingerprint, "terms": terms}
+
+
+def _build_schedule(
+    writer: _Writer,
+    upcoming: Sequence[CalendarEntry],
+    club_name: str,
+    timezone: str,
+    tz: ZoneInfo,
+    now: datetime,
+    base_url: str | None,
+    publish_join_link: bool,
+) -> None:
+    next_up: list[CalendarEntry] = sorted(
+        (
+            e
+            for e in upcoming
+            if e.start.astimezone(tz).timestamp() + e.duration_minutes * 60 >= now.timestamp()
+        ),
+        key=lambda e: e.start,
+    )[:UPCOMING_LIMIT]
+    shown: list[CalendarEntry] = [replace(e, start=e.start.astimezone(tz)) for e in next_up]
+    page = render.render_upcoming(
+        shown,
+        club_name=club_name,
+        timezone=timezone,
+        asset_version=_package_files()[1],
+        publish_join_link=publish_join_link,
+        site_url=base_url,
+    )
+    writer.put("upcoming.html", page.encode("utf-8"), "text/html; charset=utf-8")
+    writer.put(
+        "calendar.ics",
+        ical.render_calendar(
+            upcoming,
+            club_name=club_name,
+            timezone=timezone,
+            now=now,
+            publish_join_link=publish_join_link,
+        ),
+        "text/calendar; charset=utf-8",
+    )

@@ -1,0 +1,136 @@
+"""HTML rendering: plain values in, page text out (Jinja2 with autoescaping always on).
+
+Untrusted text (titles, names, transcript lines) only ever reaches a page through an escaping
+template expression; URLs only through :func:`~zoomclub.site.catalog.safe_http_url`, so a
+``javascript:`` link is dropped rather than rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from zoomclub.site.catalog import SessionView, safe_http_url
+from zoomclub.site.model import CalendarEntry
+from zoomclub.transcript.vtt import Cue
+
+
+def clock(ms: float) -> str:
+    """``MM:SS`` or ``H:MM:SS`` for a position in milliseconds."""
+    total = max(0, int(ms // 1000))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min"
+
+
+def filesize(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover - loop always returns
+
+
+def longdate(dt: datetime) -> str:
+    return f"{dt:%a} {dt.day} {dt:%b %Y}"
+
+
+def clocktime(dt: datetime) -> str:
+    return f"{dt:%H:%M} {dt.tzname() or ''}".strip()
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("zoomclub.site", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        clock=clock,
+        duration=duration,
+        filesize=filesize,
+        longdate=longdate,
+        clocktime=clocktime,
+        safe_url=safe_http_url,
+    )
+    return env
+
+
+def _render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def render_index(
+    sessions: Sequence[SessionView], *, club_name: str, asset_version: str, index_version: str
+) -> str:
+    return _render(
+        "index.html",
+        page="index",
+        root="",
+        club_name=club_name,
+        sessions=sessions,
+        asset_version=asset_version,
+        index_version=index_version,
+    )
+
+
+def render_session(
+    s: SessionView,
+    cues: Sequence[Cue],
+    *,
+    club_name: str,
+    asset_version: str,
+    transcript_note: str = "No transcript is published for this session.",
+) -> str:
+    return _render(
+        "session.html",
+        page="session",
+        root="../../",
+        club_name=club_name,
+        s=s,
+        cues=cues,
+        asset_version=asset_version,
+        transcript_note=transcript_note,
+    )
+
+
+def render_upcoming(
+    entries: Sequence[CalendarEntry],
+    *,
+    club_name: str,
+    timezone: str,
+    asset_version: str,
+    publish_join_link: bool,
+    site_url: str | None,
+) -> str:
+    feed_url = webcal_url = None
+    if site_url:
+        feed_url = site_url + "feed.xml"
+        webcal_url = "webcal://" + (site_url + "calendar.ics").split("://", 1)[1]
+    return _render(
+        "upcoming.html",
+        page="upcoming",
+        root="",
+        club_name=club_name,
+        timezone=timezone,
+        entries=entries,
+        asset_version=asset_version,
+        publish_join_link=publish_join_link,
+        feed_url=feed_url,
+        webcal_url=webcal_url,
+    )

@@ -1,0 +1,141 @@
+"""The client-side search index: a small global term index plus one shard per session.
+
+A browser cannot hold 1000 hours of transcript text, so search has two levels:
+
+1. ``search-index.json`` (and ``search-index.js``, the same data assigned to ``window.ZC_INDEX``
+   so it loads from ``file://`` where ``fetch()`` is refused) lists every session (key, date,
+   title, facilitator) and maps each transcript term to the sessions that say it. Session
+   numbers are delta-encoded in base 36. Terms said in more than half of the sessions are listed
+   once under ``common`` instead: they cannot narrow a search, only make the index big.
+2. ``sessions/<key>/search.js`` holds that session's cues (start second, speaker, text). The page
+   loads the shards of the candidate sessions only (newest first, a page at a time) with a
+   ``<script>`` tag, and matches the phrase exactly to link to the moment it was said.
+
+The term index is recomposed on every build from per-session term strings kept in the build
+state, so adding one session never re-reads the other transcripts.
+
+Tokens are runs of letters and digits, lowercased: Python's ``[^\\W_]+`` and the browser's
+``[\\p{L}\\p{N}]+`` with the ``u`` flag, kept in step by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from zoomclub.transcript.vtt import Cue
+
+_TOKEN = re.compile(r"[^\W_]+")
+COMMON_SHARE = 0.5
+MIN_SESSIONS_FOR_COMMON = 8  # below this every term is indexed: small archives stay exact
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _b36(n: int) -> str:
+    if n == 0:
+        return "0"
+    out = []
+    while n:
+        n, r = divmod(n, 36)
+        out.append(_DIGITS[r])
+    return "".join(reversed(out))
+
+
+def encode_postings(ordinals: Sequence[int]) -> str:
+    """Ascending session numbers as comma-separated base-36 gaps ("0,1,1,a" = 0, 1, 2, 12)."""
+    prev = 0
+    parts = []
+    for n in ordinals:
+        parts.append(_b36(n - prev))
+        prev = n
+    return ",".join(parts)
+
+
+def decode_postings(text: str) -> list[int]:
+    out, n = [], 0
+    for part in text.split(","):
+        n += int(part, 36)
+        out.append(n)
+    return out
+
+
+def js_literal(value: object) -> str:
+    """JSON that is also a safe JavaScript literal (U+2028/2029 escaped)."""
+    raw = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return raw.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One session's searchable text: its term string (for the build state) and its browser file."""
+
+    terms: str  # unique tokens, space-separated, sorted
+    script: str  # sessions/<key>/search.js
+
+
+def build_shard(key: str, cues: Iterable[Cue]) -> Shard:
+    speakers: dict[str, int] = {}
+    rows: list[list[object]] = []
+    seen: set[str] = set()
+    for cue in cues:
+        seen.update(tokens(cue.text))
+        sp = -1
+        if cue.speaker:
+            sp = speakers.setdefault(cue.speaker, len(speakers))
+        rows.append([cue.start_ms // 1000, sp, cue.text])
+    data = {"key": key, "speakers": list(speakers), "cues": rows}
+    script = f"window.zcShard && window.zcShard({js_literal(data)});\n"
+    return Shard(terms=" ".join(sorted(seen)), script=script)
+
+
+@dataclass(frozen=True)
+class IndexSession:
+    key: str
+    date: str  # YYYY-MM-DD in the club's time zone, or ""
+    title: str
+    facilitator: str
+
+
+def compose_index(
+    sessions: Sequence[IndexSession], terms: Sequence[str | None]
+) -> dict[str, object]:
+    """The global index; ``terms[i]`` is session i's term string (None: no transcript)."""
+    postings: dict[str, list[int]] = {}
+    with_text = 0
+    for i, term_str in enumerate(terms):
+        if not term_str:
+            continue
+        with_text += 1
+        for t in term_str.split(" "):
+            lst = postings.get(t)
+            if lst is None:
+                postings[t] = [i]
+            else:
+                lst.append(i)
+    common: list[str] = []
+    encoded: dict[str, str] = {}
+    limit = with_text * COMMON_SHARE if with_text >= MIN_SESSIONS_FOR_COMMON else float("inf")
+    for t in sorted(postings):
+        lst = postings[t]
+        if len(lst) > limit:
+            common.append(t)
+        else:
+            encoded[t] = encode_postings(lst)
+    return {
+        "v": 1,
+        "sessions": [[s.key, s.date, s.title, s.facilitator] for s in sessions],
+        "common": common,
+        "terms": encoded,
+    }
+
+
+def index_files(index: dict[str, object]) -> tuple[bytes, bytes]:
+    """(search-index.json, search-index.js) bytes."""
+    literal = js_literal(index)
+    return literal.encode("utf-8"), f"window.ZC_INDEX = {literal};\n".encode()
