@@ -1,0 +1,200 @@
+"""APScheduler 3.x set-up and the single-runner lock.
+
+Jobs live in a SQLAlchemy job store on the application database under fixed ids, re-registered with
+``replace_existing`` at every start. Cron triggers name days and carry the club's time zone; a
+misfire grace of hours plus ``coalesce`` make a host that was down catch up exactly once.
+
+Only one process may run jobs against a database: :func:`runner_lock` is a file lock next to the
+SQLite file, or a PostgreSQL session advisory lock. A second ``zoomclub run`` waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, text
+
+from zoomclub.errors import LockError
+from zoomclub.schedule.dates import session_end
+from zoomclub.settings import WEEKDAYS, ClubSettings
+
+log = logging.getLogger(__name__)
+
+JOB_MEETINGS = "meetings-sync"
+JOB_SESSION_END = "session-ended"
+JOB_ARCHIVE = "archive-queue"
+MISFIRE_GRACE_S = 6 * 3600
+ARCHIVE_POLL_MINUTES = 5
+JOBSTORE_TABLE = "apscheduler_jobs"
+ALL_DAYS = ",".join(d[:3] for d in WEEKDAYS)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str  # dotted path "module:function": the persistent store keeps references, not code
+    trigger: BaseTrigger
+    run_at_start: bool
+
+
+def job_specs(club: ClubSettings) -> list[JobSpec]:
+    """The jobs `zoomclub run` keeps, with triggers in the club's time zone."""
+    tz = club.tz
+    # The end of a session on a reference week gives the weekday and wall time it ends at.
+    ref_day = datetime(2026, 1, 5).date() + timedelta(days=club.weekday_index)
+    end = session_end(ref_day, club.start_time, club.duration_minutes, tz)
+    return [
+        JobSpec(
+            JOB_MEETINGS,
+            "jobs.meetings:sync",
+            CronTrigger(day_of_week=ALL_DAYS, hour="*", minute=5, timezone=tz),
+            run_at_start=True,
+        ),
+        JobSpec(
+            JOB_SESSION_END,
+            "jobs.archive:session_ended",
+            CronTrigger(
+                day_of_week=WEEKDAYS[end.weekday()][:3],
+                hour=end.hour,
+                minute=end.minute,
+                timezone=tz,
+            ),
+            run_at_start=False,
+        ),
+        JobSpec(
+            JOB_ARCHIVE,
+            "jobs.archive:poll",
+            IntervalTrigger(minutes=ARCHIVE_POLL_MINUTES, timezone=tz),
+            run_at_start=True,
+        ),
+    ]
+
+
+def build_scheduler(engine: Engine, club: ClubSettings, *, workers: int = 2) -> BackgroundScheduler:
+    """A scheduler (not started) whose jobs persist in ``engine``'s database."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
+        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        job_defaults={
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE_S,
+            "max_instances": 1,
+        },
+        timezone=club.tz,
+    )
+
+
+def register_jobs(scheduler: BackgroundScheduler, club: ClubSettings, now: datetime) -> None:
+    """(Re-)register every job under its fixed id; start-up runs catch up at once."""
+    for spec in job_specs(club):
+        kwargs: dict[str, Any] = {}
+        if spec.run_at_start:
+            kwargs["next_run_time"] = now
+        scheduler.add_job(
+            spec.func,
+            trigger=spec.trigger,
+            id=spec.id,
+            name=spec.id,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_S,
+            max_instances=1,
+            **kwargs,
+        )
+
+
+class RunnerLock:
+    """Held by the one process allowed to run jobs. ``acquire()`` never blocks."""
+
+    description = "lock"
+
+    def acquire(self) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+
+class FileRunnerLock(RunnerLock):
+    def __init__(self, path: Path) -> None:
+        from filelock import FileLock
+
+        self.path = path
+        self.description = f"file lock {path}"
+        self._lock = FileLock(str(path))
+
+    def acquire(self) -> bool:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        except OSError as exc:
+            raise LockError(f"cannot take the runner lock {self.path}: {exc}") from exc
+        return True
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            self._lock.release()
+
+
+class PostgresRunnerLock(RunnerLock):
+    """A session-level advisory lock held on a dedicated connection."""
+
+    KEY = zlib.crc32(b"zoomclub-runner")
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.description = "PostgreSQL advisory lock"
+        self._conn: Any = None
+
+    def acquire(self) -> bool:
+        conn = self.engine.connect()
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        if got:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+            finally:
+                self._conn.close()
+                self._conn = None
+
+
+class NullRunnerLock(RunnerLock):
+    """An in-memory SQLite database belongs to one process anyway."""
+
+    description = "no lock (in-memory database)"
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+def runner_lock(database_url: str, engine: Engine) -> RunnerLock:
+    if database_url.startswith("sqlite"):
+        path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
+        if not path or path == ":memory:":
+            return NullRunnerLock()
+        return FileRunnerLock(Path(path).expanduser().resolve().with_suffix(".runner.lock"))
+    return PostgresRunnerLock(engine)
