@@ -69,6 +69,8 @@ class ZoomClient:
 
     #: Longest Retry-After we are willing to sleep through inside one call.
     max_wait_s: float = 300.0
+    #: Items per page on listings (Zoom's maximum).
+    page_size: int = PAGE_SIZE
 
     def __init__(
         self,
@@ -258,7 +260,7 @@ class ZoomClient:
 
     def _pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Follow ``next_page_token`` until it is empty or absent."""
-        params = {**params, "page_size": PAGE_SIZE}
+        params = {**params, "page_size": self.page_size}
         seen_tokens: set[str] = set()
         while True:
             data = self._json("GET", path, params=params)
