@@ -1,7 +1,28 @@
-"""`zoomclub run` commands (placeholder until its issue lands)."""
+"""`zoomclub run`: the long-running server (scheduler + webhooks + health)."""
 
 from __future__ import annotations
 
 import click
 
-COMMANDS: list[click.Command] = []
+from zoomclub.cli.common import pass_services
+from zoomclub.wiring import Services
+
+
+@click.command("run")
+@pass_services
+def run(services: Services) -> None:
+    """Run unattended: create meetings ahead of sessions, archive recordings after them, answer
+    Zoom webhooks (POST /zoom/webhook), manual triggers (POST /admin/archive) and GET /healthz.
+
+    Only one `zoomclub run` per database does the work; a second one stands by.
+    """
+    from zoomclub.archive.pipeline import archive_meeting
+    from zoomclub.runtime import run_forever
+
+    def archive(ref: int | str) -> list[object]:
+        return list(archive_meeting(services, ref))
+
+    raise click.exceptions.Exit(run_forever(services, archive))
+
+
+COMMANDS: list[click.Command] = [run]
