@@ -18,7 +18,8 @@ TZ = "Europe/Berlin"
 
 HOSTILE_TITLE = '"><script>alert(1)</script><img src=x onerror=alert(2)> Attention & <b>Friends</b>'
 HOSTILE_NAME = "Mallory' onmouseover='alert(3)"
-HOSTILE_LINE = "</li><script>alert(4)</script> see javascript:alert(5)"
+# webvtt-py strips tags from cue text, so the hostile line carries quotes, ampersands and entities
+HOSTILE_LINE = "javascript:alert(5) \"quoted\" & 'single' &lt;script&gt;alert(4)&lt;/script&gt;"
 
 
 def vtt(lines: list[tuple[float, str]], step: float = 4.0) -> bytes:

@@ -31,7 +31,8 @@ def escape_text(value: str) -> str:
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 sequence."""
     out: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for ch in line:
         n = len(ch.encode("utf-8"))
         if size + n > limit:
