@@ -27,15 +27,17 @@ from itertools import pairwise
 from typing import Any
 
 from zoomclub.errors import InputError
-from zoomclub.transcript.phrases import handoff_strength
+from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength
 from zoomclub.transcript.vtt import Cue
 
+SUBSTANTIAL_S = 60.0  # shorter presenter runs are answers to a quick question, not sections
 LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer than any Q&A answer
 PRESENTER_SHARE = 0.2  # of the top speaker's talk time
 PRESENTER_MIN_TALK_S = 120.0
 NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
 NEUTRAL_MAX_WORDS = 4
 TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
+PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
 DISCUSSION_MEMBER_TALK_S = 180.0
 DISCUSSION_MEMBERS = 4
 EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside this: hold
@@ -193,18 +195,39 @@ def _tail_handoff(cues: Sequence[Cue], s: _Stretch) -> tuple[int, int]:
     return best
 
 
-def _others_between(
-    cues: Sequence[Cue], roles: Sequence[str], lo: int, hi: int
-) -> tuple[float, int, int]:
-    """Talk seconds, distinct speakers and turns of non-presenters in cues[lo:hi]."""
-    talk, names, turns, prev = 0.0, set(), 0, ""
+@dataclass
+class _Others:
+    """What non-presenters said in a range of cues."""
+
+    talk_s: float = 0.0
+    speakers: int = 0
+    turns: int = 0
+    longest_turn_s: float = 0.0
+
+
+def _others_between(cues: Sequence[Cue], roles: Sequence[str], lo: int, hi: int) -> _Others:
+    out, names, prev, turn_s = _Others(), set(), "", 0.0
     for i in range(lo, hi):
         if roles[i] == "M":
-            talk += (cues[i].end_ms - cues[i].start_ms) / 1000
+            dur = (cues[i].end_ms - cues[i].start_ms) / 1000
+            out.talk_s += dur
             names.add(_key(cues[i].speaker) or "?")
-            turns += prev != "M"
-        prev = roles[i] if roles[i] != "N" else prev
-    return talk, len(names), turns
+            turn_s = turn_s + dur if prev == "M" else dur
+            out.turns += prev != "M"
+            out.longest_turn_s = max(out.longest_turn_s, turn_s)
+        if roles[i] != "N":
+            prev = roles[i]
+    out.speakers = len(names)
+    return out
+
+
+def _is_pause(o: _Others) -> bool:
+    """The club's between-sections pause: a few short questions, not a discussion."""
+    return (
+        o.turns <= PAUSE_MAX_TURNS
+        and o.speakers <= PAUSE_MAX_SPEAKERS
+        and o.longest_turn_s <= PAUSE_MAX_TURN_S
+    )
 
 
 def _cut_after(cues: Sequence[Cue], s: _Stretch) -> float:
@@ -220,50 +243,67 @@ def _by_floor(
 ) -> BoundaryDecision:
     presenters = _presenters(cues)
     roles = _roles(cues, presenters)
-    stretches = _stretches(cues, roles)
+    stretches = [s for s in _stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
     ev = [f"presenters: {', '.join(sorted(presenters))}"]
     if not long:
         return _hold(f"no one held the floor for {LONG_STRETCH_S / 60:.0f} minutes", ev)
-    ev.append(
-        f"{len(long)} long presenter stretch(es), the last {_clock(long[-1].start_ms)}"
-        f"–{_clock(long[-1].end_ms)}"
-    )
     origin_s = long[0].start_ms / 1000
+    ev.append(
+        f"{len(long)} presenter stretch(es) of {LONG_STRETCH_S / 60:.0f}+ min, the last "
+        f"{_clock(long[-1].start_ms)}-{_clock(long[-1].end_ms)}"
+    )
 
-    # Q&A began after an earlier long stretch if it ended with a strong hand-off and others spoke.
-    chosen, confidence, why = long[-1], 0.7, "last long presenter stretch"
+    def ratio(s: _Stretch) -> float:
+        return (s.end_ms / 1000 - origin_s) / expected_s
+
+    def others_after(s: _Stretch, nxt: _Stretch | None) -> _Others:
+        return _others_between(cues, roles, s.last + 1, nxt.first if nxt else len(cues))
+
+    chosen, confidence, why = long[-1], 0.7, "after the last long presenter stretch"
+    # Q&A began earlier if an earlier long stretch ended in a strong hand-off and others spoke:
+    # the later long stretch is then a long answer. Moving the cut earlier is always safe.
     for s in long[:-1]:
         strength, at = _tail_handoff(cues, s)
-        if strength == 2 and (s.end_ms / 1000 - origin_s) >= EARLY_RATIO * expected_s:
+        if strength == 2 and ratio(s) >= EARLY_RATIO:
             chosen, confidence = s, 0.65
-            why = "hand-off remark before other voices; the later stretch read as a long answer"
+            why = "hand-off remark before other voices; a later long stretch read as an answer"
             ev.append(f"hand-off at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
             break
+    else:
+        # A short last section after a question pause: follow pause-like gaps forward to a
+        # stretch that ends in a strong hand-off. Without one the cut stays early (over-trim).
+        if _tail_handoff(cues, chosen)[0] == 0:
+            k = stretches.index(chosen)
+            for prev, nxt in pairwise(stretches[k:]):
+                if not _is_pause(others_after(prev, nxt)):
+                    break
+                strength, at = _tail_handoff(cues, nxt)
+                if strength == 2:
+                    chosen, confidence = nxt, 0.6
+                    why = "a short last section after a question pause, ending in a hand-off"
+                    break
 
-    idx = long.index(chosen)
-    for before, after in pairwise(long[: idx + 1]):
-        talk, names, _ = _others_between(cues, roles, before.last + 1, after.first)
-        if talk >= DISCUSSION_MEMBER_TALK_S or names >= DISCUSSION_MEMBERS:
-            ev.append(f"{talk:.0f} s from {names} other speaker(s) at {_clock(before.end_ms)}")
+    k = stretches.index(chosen)
+    for prev, nxt in pairwise(stretches[: k + 1]):
+        o = others_after(prev, nxt)
+        if o.talk_s >= DISCUSSION_MEMBER_TALK_S or o.speakers >= DISCUSSION_MEMBERS:
+            ev.append(
+                f"{o.talk_s:.0f} s from {o.speakers} other speaker(s) after {_clock(prev.end_ms)}"
+            )
             return _hold("a discussion between two presentations; cannot tell where Q&A starts", ev)
 
-    talk, names, turns = _others_between(cues, roles, chosen.last + 1, len(cues))
-    if turns == 0 and chosen is long[-1]:
-        strength, at = _tail_handoff(cues, chosen)
-        if strength:
-            ev.append(f"closing remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
-        ev.append("no other voice after the last presenter stretch")
-        return BoundaryDecision(None, False, 0.8 if strength else 0.7, "recording holds no Q&A", ev)
-
-    cut_s = _cut_after(cues, chosen)
-    ev.append(f"after the cut: {turns} turn(s) from {names} other speaker(s), {talk:.0f} s")
+    after = _others_between(cues, roles, chosen.last + 1, len(cues))
     strength, at = _tail_handoff(cues, chosen)
     if strength:
         ev.append(f"hand-off remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
-        confidence += 0.1 * strength
-    if names >= 2:
-        confidence += 0.05
+    if after.turns == 0:
+        ev.append("no other voice after the last presenter stretch")
+        return BoundaryDecision(None, False, 0.7 + 0.05 * strength, "recording holds no Q&A", ev)
+
+    cut_s = _cut_after(cues, chosen)
+    ev.append(f"after the cut: {after.turns} turn(s) from {after.speakers} other speaker(s)")
+    confidence += 0.1 * strength + (0.05 if after.speakers >= 2 else 0.0)
     for seg_start, seg_end in segments:
         if abs(seg_end - cut_s) <= 120 or abs(seg_start - cut_s) <= 120:
             ev.append(
@@ -271,18 +311,12 @@ def _by_floor(
             )
             confidence += 0.05
             break
-    ratio = (cut_s - origin_s) / expected_s
     ev.append(
-        f"facilitation ran {(cut_s - origin_s) / 60:.0f} of {expected_s / 60:.0f} expected minutes"
+        f"facilitation ran {(cut_s - origin_s) / 60:.0f} of {expected_s / 60:.0f} expected min"
     )
-    if not EARLY_RATIO <= ratio <= LATE_RATIO:
-        return BoundaryDecision(
-            cut_s,
-            True,
-            0.35,
-            f"cut at {_clock(cut_s * 1000)} is far from the club's usual length",
-            ev,
-        )
+    if not EARLY_RATIO <= ratio(chosen) <= LATE_RATIO:
+        why = f"cut at {_clock(cut_s * 1000)} is far from the club's usual length"
+        return BoundaryDecision(cut_s, True, 0.35, why, ev)
     return BoundaryDecision(cut_s, confidence < REVIEW_BELOW, confidence, why, ev)
 
 
@@ -291,14 +325,9 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     origin_ms = cues[0].start_ms
     lo_ms = origin_ms + EARLY_RATIO * expected_s * 1000
     hi_ms = origin_ms + (LATE_RATIO + 0.5) * expected_s * 1000
-    found = next(
-        (
-            i
-            for i, c in enumerate(cues)
-            if lo_ms <= c.start_ms <= hi_ms and handoff_strength(c.text) == 2
-        ),
-        None,
-    )
+    window = [i for i, c in enumerate(cues) if lo_ms <= c.start_ms <= hi_ms]
+    hit = first_strong_handoff([cues[i].text for i in window]) if window else None
+    found = window[hit] if hit is not None else None
     if found is None:
         return _hold("no speaker labels and no hand-off remark", ev)
     h = cues[found]

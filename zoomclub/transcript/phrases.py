@@ -11,6 +11,8 @@ far?", "... before I move on?") are not hand-offs at all.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 
 _STRONG = [
     r"\bopen (?:it|this|things|that) (?:up|back up)\b",
@@ -58,3 +60,26 @@ def handoff_strength(text: str) -> int:
     if _WEAK_RE.search(norm):
         return 1
     return 0
+
+
+def _sentence(text: str, lo: int, hi: int) -> str:
+    start = max(text.rfind(ch, 0, lo) for ch in ".?!") + 1
+    ends = [i for i in (text.find(ch, hi) for ch in ".?!") if i >= 0]
+    return text[start : min(ends) + 1 if ends else len(text)]
+
+
+def first_strong_handoff(texts: Sequence[str]) -> int | None:
+    """Index of the text where the first strong hand-off starts, reading the texts as one stream.
+
+    Captions split a sentence over several short cues, so the phrase may span cues. One regex
+    scan over the joined stream keeps this linear in the length of the transcript.
+    """
+    offsets, pos = [], 0
+    for t in texts:
+        offsets.append(pos)
+        pos += len(t) + 1
+    stream = " ".join(texts).replace("’", "'")
+    for m in _STRONG_RE.finditer(stream):
+        if not _BETWEEN_SECTIONS.search(_sentence(stream, m.start(), m.end())):
+            return bisect_right(offsets, m.start()) - 1
+    return None

@@ -1,6 +1,7 @@
 """Generate the labelled boundary set: synthetic paper-club transcripts in Zoom's VTT formats.
 
-    python tests/data/boundary/generate.py            # rewrites *.vtt and labels.json here
+    python tests/data/boundary/generate.py                   # rewrites *.vtt and labels.json here
+    python tests/data/boundary/generate.py --seed 7 --out D  # a fresh set elsewhere (held-out check)
 
 Written from how paper clubs run, not from how the detector works: each session draws a club, a
 paper, speakers, an optional pre-session chatter, sections with (or without) question pauses,
@@ -459,18 +460,26 @@ N_RANDOM = 16
 
 
 def main() -> None:
-    rng = random.Random(SEED)
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--out", type=Path, default=HERE)
+    args = ap.parse_args()
+    seed, out = args.seed, args.out
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
     cases = REQUIRED + [{"note": "random mix", "cc": rng.random() < 0.1} for _ in range(N_RANDOM)]
     labels: dict[str, dict[str, object]] = {}
-    for old in HERE.glob("*.vtt"):
+    for old in out.glob("*.vtt"):
         old.unlink()
     for n, case in enumerate(cases, 1):
-        text, label = build(case, SEED + n)
+        text, label = build(case, seed + n)
         name = f"case{n:02d}{'-cc' if case.get('cc') else ''}.vtt"
-        (HERE / name).write_text(text, encoding="utf-8")
+        (out / name).write_text(text, encoding="utf-8")
         labels[name] = label
-    (HERE / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {len(labels)} transcripts to {HERE}")
+    (out / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {len(labels)} transcripts to {out}")
 
 
 if __name__ == "__main__":
