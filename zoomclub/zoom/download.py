@@ -134,7 +134,7 @@ def download_file(
             bar.n = have
             bar.refresh()
             try:
-                _attempt(session, url, part, have, token, timeout, clock, bar, label)
+                _attempt(session, url, part, have, expected, token, timeout, clock, bar, label)
             except _Unauthorized:
                 if refreshed:
                     raise
@@ -185,6 +185,7 @@ def _attempt(
     url: str,
     part: Path,
     have: int,
+    expected: int | None,
     token: str,
     timeout: float,
     clock: Clock,
@@ -220,6 +221,9 @@ def _attempt(
             raise _Retry(f"no answer from the file host ({type(exc).__name__})") from exc
     with contextlib.closing(resp):
         _check_status(resp, have, first is resp, clock, label)
+        _check_total(resp, expected, label)
+        if resp.status_code == 416:
+            return
         resume = have > 0 and resp.status_code == 206
         if have and not resume:
             log.warning("%s: file host ignored Range; downloading from the start", label)
@@ -242,6 +246,8 @@ def _check_status(
     if status == 403 and not from_zoom:  # the signed URL expired: ask Zoom for a new one
         raise _Retry("the signed file URL was refused (403)")
     if status == 416:
+        if have and _server_total(resp) == have:
+            return  # we already hold every byte the host has; the size check decides
         raise _Retry("range not satisfiable (416)", restart=True)
     if status == 206:
         got = parse_content_range(resp.headers.get("Content-Range"))
@@ -260,6 +266,25 @@ def _check_status(
             )
         return
     raise error_for(resp, what)
+
+
+def _server_total(resp: requests.Response) -> int | None:
+    """The whole file's size as the server declares it, when it does."""
+    if resp.status_code in (206, 416):
+        value = resp.headers.get("Content-Range", "")
+        m = re.match(r"^\s*bytes\s+(?:\d+-\d+|\*)/(\d+)\s*$", value, re.IGNORECASE)
+        return int(m.group(1)) if m else None
+    length = resp.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
+
+
+def _check_total(resp: requests.Response, expected: int | None, label: str) -> None:
+    """Fail before streaming gigabytes when the host's size cannot match Zoom's ``file_size``."""
+    total = _server_total(resp)
+    if total is not None and expected is not None and total != expected:
+        raise DownloadError(
+            f"download of {label}: the file host has {total} bytes but Zoom says {expected}"
+        )
 
 
 def _stream(resp: requests.Response, part: Path, mode: str, bar: Any, label: str) -> None:

@@ -1,0 +1,311 @@
+"""Downloads over real HTTP: redirect without the token, Range resume, restart, verify, atomic rename."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zoomclub.clock import FakeClock
+from zoomclub.emulator import Fault, Segment, ZoomEmulator
+from zoomclub.errors import DownloadError, ZoomAuthError, ZoomBadResponse, ZoomNotFound
+from zoomclub.zoom.client import ZoomClient
+from zoomclub.zoom.download import CHUNK_SIZE, parse_content_range
+from zoomclub.zoom.models import RecordingFile, WebhookEvent
+
+SIZE = 3 * CHUNK_SIZE + 12345  # a few chunks and a ragged tail
+VTT = "WEBVTT\n\n1\n00:00:00.500 --> 00:00:01.500\nAda Lovelace: Welcome.\n"
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "video.mp4"
+    path.write_bytes(random.Random(3).randbytes(SIZE))
+    return path
+
+
+@pytest.fixture
+def emu(zoom_emulator: ZoomEmulator) -> ZoomEmulator:
+    return zoom_emulator
+
+
+@pytest.fixture
+def client(emu: ZoomEmulator) -> ZoomClient:
+    return ZoomClient(
+        account_id=emu.account_id,
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        api_url=emu.api_url,
+        oauth_url=emu.oauth_url,
+        timeout=5.0,
+        max_retries=3,
+        clock=emu.clock,
+        rng=random.Random(2),
+    )
+
+
+def clock_of(emu: ZoomEmulator) -> FakeClock:
+    assert isinstance(emu.clock, FakeClock)
+    return emu.clock
+
+
+def recorded(emu: ZoomEmulator, video: Path, **kw: Any) -> Any:
+    return emu.add_recording(
+        start_time=clock_of(emu).now() - timedelta(hours=2),
+        segments=[Segment(0, 2, transcript=VTT, video_path=video, video_types=("active_speaker",))],
+        **kw,
+    )
+
+
+def mp4_of(client: ZoomClient, ref: int | str) -> RecordingFile:
+    return next(f for f in client.get_recordings(ref).recording_files if f.file_type == "MP4")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_requests(emu: ZoomEmulator) -> list[Any]:
+    return [r for r in emu.requests if r.host == "files"]
+
+
+def header(rec: Any, name: str) -> str | None:
+    return {k.lower(): v for k, v in rec.headers.items()}.get(name.lower())
+
+
+def test_parse_content_range() -> None:
+    assert parse_content_range("bytes 100-199/1000") == (100, 199, 1000)
+    assert parse_content_range("bytes 0-0/*") == (0, 0, None)
+    assert parse_content_range("items 1-2/3") is None
+    assert parse_content_range(None) is None
+
+
+def test_download_follows_redirect_without_the_token(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    inst = recorded(emu, video)
+    rs = client.get_recordings(inst.uuid)
+    calls = client.api_calls
+    for f in rs.recording_files:
+        dest = tmp_path / f"{f.file_type}.{(f.file_extension or 'bin').lower()}"
+        assert client.download(f, dest) == dest
+        if f.file_size is not None:
+            assert dest.stat().st_size == f.file_size
+    assert sha(tmp_path / "MP4.mp4") == sha(video)
+    assert client.api_calls == calls  # file requests are not API calls
+    assert not list(tmp_path.glob("*.part"))
+    web = [r for r in emu.requests if r.host == "web" and r.path.startswith("/rec/")]
+    assert web and all((header(r, "authorization") or "").startswith("Bearer ") for r in web)
+    assert all(r.status == 302 for r in web)
+    files = file_requests(emu)
+    assert len(files) == len(rs.recording_files)
+    assert all(header(r, "authorization") is None for r in files)
+
+
+def test_drop_mid_download_resumes_with_range(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    cut = CHUNK_SIZE + 777
+    emu.inject(Fault(host="files", drop_after_bytes=cut))
+    dest = client.download(f, tmp_path / "v.mp4")
+    assert sha(dest) == sha(video)
+    first, second = file_requests(emu)
+    assert header(first, "range") is None
+    assert header(second, "range") == f"bytes={cut}-" and second.status == 206
+    assert len(clock_of(emu).sleeps) == 1
+
+
+def test_file_host_ignoring_range_restarts_from_zero(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.files_ignore_range = True
+    emu.inject(Fault(host="files", drop_after_bytes=2 * CHUNK_SIZE))
+    dest = client.download(f, tmp_path / "v.mp4")
+    assert sha(dest) == sha(video)
+    second = file_requests(emu)[1]
+    assert header(second, "range") == f"bytes={2 * CHUNK_SIZE}-" and second.status == 200
+
+
+def test_206_at_the_wrong_offset_restarts(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.inject(Fault(host="files", drop_after_bytes=1000))
+    emu.inject(
+        Fault(
+            host="files", status=206, headers={"Content-Range": f"bytes 0-9/{SIZE}"}, body=b"x" * 10
+        )
+    )
+    dest = client.download(f, tmp_path / "v.mp4")
+    assert sha(dest) == sha(video)
+    ranges = [header(r, "range") for r in file_requests(emu)]
+    assert ranges == [None, "bytes=1000-", None]
+
+
+def test_leftover_part_from_a_killed_run_is_resumed(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    dest = tmp_path / "v.mp4"
+    have = 2 * CHUNK_SIZE + 5
+    (tmp_path / "v.mp4.part").write_bytes(video.read_bytes()[:have])
+    client.download(f, dest)
+    assert sha(dest) == sha(video)
+    (only,) = file_requests(emu)
+    assert header(only, "range") == f"bytes={have}-"
+
+
+def test_complete_dest_is_not_downloaded_again(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    dest = client.download(f, tmp_path / "v.mp4")
+    emu.clear_requests()
+    mtime = dest.stat().st_mtime_ns
+    assert client.download(f, dest) == dest
+    assert emu.requests == [] and dest.stat().st_mtime_ns == mtime
+    dest.write_bytes(b"short")  # wrong size: fetched again
+    client.download(f, dest)
+    assert sha(dest) == sha(video)
+
+
+def test_download_that_keeps_failing_raises_and_keeps_the_part(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.inject(Fault(host="files", drop_after_bytes=CHUNK_SIZE))
+    emu.inject(Fault(host="files", status=503, times=50))
+    with pytest.raises(DownloadError, match="failed 4 times") as ei:
+        client.download(f, tmp_path / "v.mp4")
+    assert ei.value.retryable and "\n" not in str(ei.value)
+    assert not (tmp_path / "v.mp4").exists()
+    assert (tmp_path / "v.mp4.part").stat().st_size == CHUNK_SIZE
+    assert len(clock_of(emu).sleeps) == 4
+
+
+def test_size_mismatch_is_a_download_error(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    wrong = f.model_copy(update={"file_size": SIZE + 1})
+    with pytest.raises(DownloadError, match="has 3158073 bytes but Zoom says 3158074"):
+        client.download(wrong, tmp_path / "v.mp4")
+    assert not (tmp_path / "v.mp4").exists()
+
+
+def test_expired_api_token_is_refreshed_for_download(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.expire_tokens()
+    dest = client.download(f, tmp_path / "v.mp4")
+    assert sha(dest) == sha(video)
+    statuses = [r.status for r in emu.requests if r.host == "web" and r.path.startswith("/rec/")]
+    assert statuses == [401, 302]
+
+
+def test_webhook_url_uses_the_download_token(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    inst = recorded(emu, video)
+    ev = WebhookEvent.parse(emu.webhook_payload("recording.completed", inst.uuid))
+    assert ev.download_token
+    f = next(x for x in ev.recording_set().recording_files if x.file_type == "MP4")
+    assert f.is_webhook_url
+    dest = client.download(f, tmp_path / "v.mp4", download_token=ev.download_token)
+    assert sha(dest) == sha(video)
+    (web,) = [r for r in emu.requests if r.host == "web" and "webhook_download" in r.path]
+    assert header(web, "authorization") == f"Bearer {ev.download_token}"
+    # an expired webhook token is not silently swapped for the API token
+    clock_of(emu).advance(25 * 3600)
+    with pytest.raises(ZoomAuthError, match="download_token"):
+        client.download(f, tmp_path / "again.mp4", download_token=ev.download_token)
+
+
+def test_html_page_instead_of_file(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.inject(
+        Fault(
+            host="web",
+            path="/rec/download/",
+            status=200,
+            headers={"Content-Type": "text/html; charset=utf-8"},
+            body=b"<html>Only the host can download this recording</html>",
+        )
+    )
+    with pytest.raises(ZoomBadResponse, match="HTML"):
+        client.download(f, tmp_path / "v.mp4")
+    assert not (tmp_path / "v.mp4").exists()
+
+
+def test_deleted_file_is_not_found(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    inst = recorded(emu, video)
+    f = mp4_of(client, inst.uuid)
+    client.delete_recordings(inst.uuid)
+    with pytest.raises(ZoomNotFound):
+        client.download(f, tmp_path / "v.mp4")
+
+
+def test_429_on_download_waits_retry_after(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    emu.inject(Fault(host="web", path="/rec/download/", status=429, headers={"Retry-After": "9"}))
+    client.download(f, tmp_path / "v.mp4")
+    assert clock_of(emu).sleeps == [9.0]
+
+
+def test_missing_download_url(client: ZoomClient, tmp_path: Path) -> None:
+    with pytest.raises(ZoomBadResponse, match="no download_url"):
+        client.download(RecordingFile(file_type="MP4"), tmp_path / "x")
+
+
+def test_no_progress_bar_without_a_tty(
+    emu: ZoomEmulator,
+    client: ZoomClient,
+    video: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    client.download(f, tmp_path / "v.mp4", progress=True)
+    assert capfd.readouterr().err == ""
+
+
+def test_peak_memory_does_not_grow_with_size(
+    emu: ZoomEmulator, client: ZoomClient, tmp_path: Path
+) -> None:
+    """A 64 MiB file must not show up in the heap (tracemalloc counts Python allocations)."""
+    import tracemalloc
+
+    big = tmp_path / "big.mp4"
+    with open(big, "wb") as fh:
+        block = os.urandom(CHUNK_SIZE)
+        for _ in range(64):
+            fh.write(block)
+    inst = emu.add_recording(
+        start_time=clock_of(emu).now() - timedelta(hours=2),
+        segments=[Segment(0, 2, video_path=big, video_types=("active_speaker",))],
+        include_chat=False,
+        include_timeline=False,
+    )
+    f = mp4_of(client, inst.uuid)
+    tracemalloc.start()
+    try:
+        client.download(f, tmp_path / "out.mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "out.mp4").stat().st_size == 64 * CHUNK_SIZE
+    assert peak < 16 * CHUNK_SIZE, f"peak {peak} bytes"
