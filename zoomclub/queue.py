@@ -296,9 +296,8 @@ def list_items(db: Session, *, states: Sequence[str] | None = None) -> list[Queu
 
 def summary(db: Session, now: datetime, *, recent_days: int = 30) -> dict[str, Any]:
     """Counts by state and the jobs given up on recently (for /healthz)."""
-    counts = dict(
-        db.execute(select(ArchiveJob.state, func.count()).group_by(ArchiveJob.state)).tuples().all()
-    )
+    rows = db.execute(select(ArchiveJob.state, func.count()).group_by(ArchiveJob.state)).all()
+    counts = {str(state): int(n) for state, n in rows}
     since = as_utc(now) - timedelta(days=recent_days)
     given_up = [
         {"ref": j.ref, "state": j.state, "reason": j.last_reason or j.last_status}
