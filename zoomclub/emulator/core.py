@@ -125,8 +125,12 @@ class ZoomEmulator(Dispatcher):
         return self
 
     def stop(self) -> None:
+        stoppers = [threading.Thread(target=s.shutdown) for s in self._servers.values()]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
         for server in self._servers.values():
-            server.shutdown()
             server.server_close()
         self._servers.clear()
         shutil.rmtree(self._data_dir, ignore_errors=True)

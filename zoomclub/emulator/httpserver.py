@@ -102,7 +102,7 @@ class HostServer(ThreadingHTTPServer):
         self.dispatcher = dispatcher
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(
-            target=self.serve_forever, name=f"zoom-emulator-{name}", daemon=True
+            target=self.serve_forever, args=(0.1,), name=f"zoom-emulator-{name}", daemon=True
         )
 
     @property
