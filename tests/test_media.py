@@ -1,0 +1,380 @@
+"""Media cutting on real files made by ffmpeg: H.264 (with B-frames) + AAC in MP4, AAC in M4A.
+
+The "talk" fixture is red video with a 440 Hz tone for 3 s, then blue video with a 2000 Hz tone
+(the "Q&A"). A cut at 3 s must leave no blue frame and no 2000 Hz audio, which we check by
+decoding the result with PyAV, and the same detector must find both in the uncut source.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from array import array
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from zoomclub.errors import MediaError
+from zoomclub.media import MediaInfo, concat, ffmpeg_exe, probe, trim
+from zoomclub.media.plan import Packet, Track, plan_cut, seconds_arg, to_us
+
+RATE = 32000
+CHANGE_S = 3.0  # where the talk turns into Q&A in the fixtures
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def make_talk(dest: Path, *, audio_only: bool = False, size: str = "160x90") -> Path:
+    """Red + 440 Hz for CHANGE_S seconds, then blue + 2000 Hz for 3 s."""
+    d = CHANGE_S
+    srcs = [
+        "-f", "lavfi", "-i", f"color=c=red:s={size}:r=10:d={d}",
+        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={RATE}:duration={d}",
+        "-f", "lavfi", "-i", f"color=c=blue:s={size}:r=10:d=3",
+        "-f", "lavfi", "-i", f"sine=frequency=2000:sample_rate={RATE}:duration=3",
+    ]  # fmt: skip
+    if audio_only:
+        graph = "[1:a][3:a]concat=n=2:v=0:a=1[a]"
+        ffmpeg(*srcs, "-filter_complex", graph, "-map", "[a]", "-c:a", "aac", str(dest))
+    else:
+        graph = "[0:v][1:a][2:v][3:a]concat=n=2:v=1:a=1[v][a]"
+        ffmpeg(
+            *srcs, "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-bf", "2",
+            "-g", "20", "-c:a", "aac", "-b:a", "64k", str(dest),
+        )  # fmt: skip
+    return dest
+
+
+def make_testsrc(dest: Path, seconds: float, size: str = "160x90") -> Path:
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc=size={size}:rate=10",
+        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={RATE}",
+        "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-bf", "2", "-g", "20", "-c:a", "aac", "-b:a", "64k", str(dest),
+    )  # fmt: skip
+    return dest
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("media")
+    return {
+        "talk.mp4": make_talk(d / "talk.mp4"),
+        "talk.m4a": make_talk(d / "talk.m4a", audio_only=True),
+        "seg1.mp4": make_testsrc(d / "seg1.mp4", 4),
+        "seg2.mp4": make_testsrc(d / "seg2.mp4", 2.5),
+        "wide.mp4": make_testsrc(d / "wide.mp4", 2, size="320x180"),
+    }
+
+
+# --- decoding helpers: what a viewer would actually see and hear ---------------------------------
+
+
+def tone_ratio(samples: array[int], hi: float = 2000.0, lo: float = 440.0) -> float:
+    """Goertzel power at ``hi`` over power at ``lo``: > 1 means the Q&A tone dominates."""
+
+    def power(freq: float) -> float:
+        w = 2 * math.pi * freq / RATE
+        c = 2 * math.cos(w)
+        s1 = s2 = 0.0
+        for x in samples:
+            s1, s2 = x + c * s1 - s2, s1
+        return s1 * s1 + s2 * s2 - c * s1 * s2
+
+    return power(hi) / max(power(lo), 1e-9)
+
+
+def decoded_audio(path: Path) -> array[int]:
+    out: array[int] = array("h")
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+    with av.open(str(path)) as c:
+        for frame in c.decode(audio=0):
+            for f in resampler.resample(frame):
+                out.frombytes(bytes(f.planes[0])[: f.samples * 2])
+    return out
+
+
+def video_colours(path: Path) -> Iterator[tuple[float, str]]:
+    """(pts seconds, "red"|"blue"|"other") for every decoded frame, in display order."""
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            small = frame.reformat(width=4, height=4, format="rgb24")
+            plane = small.planes[0]
+            raw = bytes(plane)
+            rows = [raw[y * plane.line_size : y * plane.line_size + 12] for y in range(4)]
+            px = b"".join(rows)
+            r, b = sum(px[0::3]) / 16, sum(px[2::3]) / 16
+            colour = "red" if r > 150 > b else "blue" if b > 150 > r else "other"
+            yield float(frame.time or 0.0), colour
+
+
+def last_ms(samples: array[int], ms: int) -> array[int]:
+    return samples[-(RATE * ms // 1000) :]
+
+
+# --- the detector works: the uncut source does contain the Q&A ------------------------------------
+
+
+def test_detectors_see_the_q_and_a_in_the_source(media: dict[str, Path]) -> None:
+    audio = decoded_audio(media["talk.mp4"])
+    assert tone_ratio(last_ms(audio, 200)) > 10
+    assert tone_ratio(audio[RATE : 2 * RATE]) < 0.1
+    colours = [c for _, c in video_colours(media["talk.mp4"])]
+    assert colours[0] == "red" and colours[-1] == "blue"
+
+
+# --- probe -----------------------------------------------------------------------------------------
+
+
+def test_probe_reads_packets_of_each_stream(media: dict[str, Path]) -> None:
+    info = probe(media["talk.mp4"])
+    assert isinstance(info, MediaInfo)
+    assert [(s.kind, s.codec) for s in info.streams] == [("video", "h264"), ("audio", "aac")]
+    video, audio = info.streams
+    assert video.end_s == pytest.approx(6.0, abs=0.001)
+    assert audio.end_s == pytest.approx(6.0, abs=0.05)
+    assert info.duration_s == info.end_s == max(video.end_s, audio.end_s)
+    assert video.packets == 60 and (video.width, video.height) == (160, 90)
+    assert audio.sample_rate == RATE and audio.channels == 1
+    assert info.start_s == 0.0
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"", "not a readable media file"),
+        (b"this is not a video at all\n" * 100, "not a readable media file"),
+        (bytes(range(256)) * 400, "not a readable media file"),
+    ],
+)
+def test_probe_rejects_garbage_with_one_line(tmp_path: Path, content: bytes, what: str) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    with pytest.raises(MediaError, match=what) as exc:
+        probe(bad)
+    assert "\n" not in str(exc.value)
+
+
+def test_probe_rejects_a_truncated_download(media: dict[str, Path], tmp_path: Path) -> None:
+    # ffmpeg writes the index (moov) last unless +faststart: half a file has no index at all.
+    data = media["seg1.mp4"].read_bytes()
+    cut = tmp_path / "half.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(MediaError):
+        probe(cut)
+
+
+def test_probe_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="no such media file"):
+        probe(tmp_path / "nope.mp4")
+
+
+# --- trim ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", [CHANGE_S, CHANGE_S - 0.05])
+def test_trim_leaves_nothing_of_the_q_and_a(
+    media: dict[str, Path], tmp_path: Path, cut: float
+) -> None:
+    out = tmp_path / "talk-cut.mp4"
+    info = trim(media["talk.mp4"], out, cut)
+    assert info == probe(out)
+    assert [s.kind for s in info.streams] == ["video", "audio"]
+    for s in info.streams:
+        assert s.end_s <= cut + 1e-6, s
+        assert s.end_s >= cut - 0.4, s  # early, but only by a frame or two (B-frames)
+    colours = list(video_colours(out))
+    assert {c for _, c in colours} == {"red"}
+    assert colours[-1][0] >= cut - 0.5
+    audio = decoded_audio(out)
+    assert tone_ratio(audio) < 0.01  # no 2000 Hz anywhere, not even in the last frame
+    assert tone_ratio(last_ms(audio, 64)) < 0.01
+    assert len(audio) >= (cut - 0.1) * RATE
+
+
+def test_trim_m4a_cuts_audio_early_by_at_most_two_frames(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "talk-cut.m4a"
+    info = trim(media["talk.m4a"], out, CHANGE_S)
+    (audio,) = info.streams
+    frame_s = 1024 / RATE
+    assert CHANGE_S - 2 * frame_s - 1e-6 <= audio.end_s <= CHANGE_S - frame_s + 1e-6
+    samples = decoded_audio(out)
+    assert tone_ratio(samples) < 0.01
+    assert tone_ratio(last_ms(decoded_audio(media["talk.m4a"]), 100)) > 10
+
+
+def test_trim_result_is_faststart_and_stream_copied(media: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "fast.mp4"
+    trim(media["seg1.mp4"], out, 2.0)
+    head = out.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)
+    with av.open(str(media["seg1.mp4"])) as a, av.open(str(out)) as b:
+        src = [bytes(p) for p in a.demux(video=0) if p.size][:15]
+        got = [bytes(p) for p in b.demux(video=0) if p.size][:15]
+    assert got == src  # the very same packets: no re-encode
+
+
+def test_trim_past_the_end_keeps_everything(media: dict[str, Path], tmp_path: Path) -> None:
+    src = probe(media["seg1.mp4"])
+    info = trim(media["seg1.mp4"], tmp_path / "all.mp4", 100.0)
+    assert [(s.packets, s.end_s) for s in info.streams] == [
+        (s.packets, s.end_s) for s in src.streams
+    ]
+
+
+@pytest.mark.parametrize("cut", [0.75, 1.33, 2.0, 2.51, 3.29, 3.9])
+def test_trim_never_ends_past_the_cut(media: dict[str, Path], tmp_path: Path, cut: float) -> None:
+    info = trim(media["seg1.mp4"], tmp_path / "c.mp4", cut)
+    for s in info.streams:
+        early = 0.45 if s.kind == "video" else 2 * 1024 / RATE + 1e-6  # B-frames; AAC frames
+        assert cut - early <= s.end_s <= cut, s
+
+
+def test_trim_overwrites_dest_atomically(media: dict[str, Path], tmp_path: Path) -> None:
+    dest = tmp_path / "out.mp4"
+    dest.write_bytes(b"old")
+    trim(media["seg1.mp4"], dest, 1.0)
+    assert probe(dest).end_s <= 1.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
+
+
+def test_failed_trim_leaves_dest_untouched(media: dict[str, Path], tmp_path: Path) -> None:
+    dest = tmp_path / "out.xyz"  # ffmpeg cannot pick a container for this name
+    dest.write_bytes(b"old")
+    with pytest.raises(MediaError, match="ffmpeg could not cut") as exc:
+        trim(media["seg1.mp4"], dest, 1.0)
+    assert "\n" not in str(exc.value)
+    assert dest.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xyz"]
+
+
+def test_trim_rejects_bad_input(media: dict[str, Path], tmp_path: Path) -> None:
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(MediaError, match="positive time"):
+            trim(media["seg1.mp4"], tmp_path / "x.mp4", bad)
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00" * 5000)
+    with pytest.raises(MediaError):
+        trim(garbage, tmp_path / "x.mp4", 1.0)
+    with pytest.raises(MediaError, match=r"leaves no|too close to the start"):
+        trim(media["seg1.mp4"], tmp_path / "x.mp4", 0.01)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+# --- concat ----------------------------------------------------------------------------------------
+
+
+def test_concat_two_segments_has_the_summed_duration(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = probe(media["seg1.mp4"]), probe(media["seg2.mp4"])
+    info = concat([(media["seg1.mp4"], None), (media["seg2.mp4"], None)], tmp_path / "j.mp4")
+    assert info.duration_s == pytest.approx(a.duration_s + b.duration_s, abs=0.001)
+    for s, sa, sb in zip(info.streams, a.streams, b.streams, strict=True):
+        assert s.packets == sa.packets + sb.packets
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["j.mp4"]
+
+
+def test_concat_trims_each_part_and_keeps_the_q_and_a_out(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # The talk is cut at the change; the part after it starts right where the cut part ends.
+    info = concat([(media["talk.mp4"], CHANGE_S), (media["seg2.mp4"], 1.0)], tmp_path / "j.mp4")
+    first = trim(media["talk.mp4"], tmp_path / "first.mp4", CHANGE_S)
+    assert info.duration_s <= first.duration_s + 1.0 + 1e-6
+    colours = list(video_colours(tmp_path / "j.mp4"))
+    assert "blue" not in {c for _, c in colours}
+    audio = decoded_audio(tmp_path / "j.mp4")
+    assert tone_ratio(audio) < 0.01
+
+
+def test_concat_of_audio_files(media: dict[str, Path], tmp_path: Path) -> None:
+    one = probe(media["talk.m4a"])
+    info = concat([(media["talk.m4a"], None), (media["talk.m4a"], 1.0)], tmp_path / "j.m4a")
+    assert info.kinds() == ("audio",)
+    assert one.duration_s + 0.9 <= info.duration_s <= one.duration_s + 1.0 + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("other", "match"), [("wide.mp4", "without re-encoding"), ("talk.m4a", "different streams")]
+)
+def test_concat_refuses_parts_it_cannot_join(
+    media: dict[str, Path], tmp_path: Path, other: str, match: str
+) -> None:
+    dest = tmp_path / "j.mp4"
+    with pytest.raises(MediaError, match=match):
+        concat([(media["seg1.mp4"], None), (media[other], None)], dest)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_concat_needs_parts(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="nothing to join"):
+        concat([], tmp_path / "j.mp4")
+
+
+# --- the plan, as a pure function ------------------------------------------------------------------
+
+V = Track(0, "video", Fraction(1, 10))
+A = Track(1, "audio", Fraction(1, 1000))
+
+
+def vpkt(pts: int, dts: int) -> Packet:
+    return Packet(stream=0, pts=pts, dts=dts, duration=1)
+
+
+def test_plan_stops_before_a_reference_frame_shown_after_the_cut() -> None:
+    # decode order I0 P3 B1 B2 P6 B4 B5, one frame = 0.1 s, dts shifted by the reorder delay
+    order = [0, 3, 1, 2, 6, 4, 5]
+    pkts = [vpkt(p, i - 2) for i, p in enumerate(order)]
+    plan = plan_cut([V], pkts, 0.55)  # frames 0..4 end by 0.5; frame 6 ends at 0.7
+    assert plan.kept == {0: 4}  # I0 P3 B1 B2; P6 is shown after the cut, so B4 goes too
+    cut = plan.streams[0]
+    assert cut.end == Fraction(4, 10)
+    assert cut.limit_us == 150_000  # halfway between B2's dts (0.1 s) and P6's (0.2 s)
+
+
+def test_plan_audio_keeps_one_frame_of_lookahead_clear() -> None:
+    pkts = [Packet(1, t, t, 20) for t in range(0, 200, 20)]
+    plan = plan_cut([A], pkts, 0.1)  # frames end at .02 .04 ...; window of 80..100 reaches 0.12
+    assert plan.kept == {1: 4}
+    assert plan.streams[1].end == Fraction(80, 1000)
+    assert plan.streams[1].limit_us == 70_000
+
+
+def test_plan_each_stream_has_its_own_limit_and_none_without_a_cut() -> None:
+    pkts = [vpkt(0, -1), Packet(1, 0, 0, 20), vpkt(2, 0), Packet(1, 20, 20, 20), vpkt(1, 1)]
+    plan = plan_cut([V, A], pkts, 0.15)
+    # video stops at dts 0 (it shows frame 2, after the cut); audio is not held back by that
+    assert plan.kept == {0: 1, 1: 2}
+    assert plan.streams[0].limit_us == -50_000 and plan.streams[1].limit_us is None
+    whole = plan_cut([V, A], pkts, 10.0)
+    assert whole.kept == {0: 3, 1: 2}
+    assert all(c.limit_us is None for c in whole.streams.values())
+    assert seconds_arg(1_500_000) == "1.500000" and seconds_arg(-50_000) == "-0.050000"
+
+
+def test_to_us_rounds_like_av_rescale_q() -> None:
+    assert to_us(1, Fraction(1, 3_000_000)) == 0
+    assert to_us(3, Fraction(1, 2_000_000)) == 2  # 1.5 µs rounds away from zero
+    assert to_us(-3, Fraction(1, 2_000_000)) == -2
+    assert to_us(1024, Fraction(1, 32000)) == 32000
+
+
+def test_naive_stream_copy_cut_would_leak(media: dict[str, Path], tmp_path: Path) -> None:
+    """Why the plan exists: `ffmpeg -c copy -t` keeps frames shown after the cut."""
+    naive = tmp_path / "naive.mp4"
+    ffmpeg("-i", str(media["talk.mp4"]), "-c", "copy", "-t", str(CHANGE_S + 0.05), str(naive))
+    assert any(s.end_s > CHANGE_S + 0.05 for s in probe(naive).streams)
+    assert "blue" in {c for _, c in video_colours(naive)}

@@ -1,0 +1,191 @@
+"""trim and concat: ffmpeg stream copy (no re-encode), verified by reading the result's packets.
+
+Both write to a temporary sibling of ``dest`` and rename it into place only after the result has
+been probed and checked, so ``dest`` is either absent/old or complete and verified.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from zoomclub.errors import MediaError
+from zoomclub.media.ffmpeg import atomic_output, run_ffmpeg
+from zoomclub.media.info import MediaInfo, open_media, packets, probe, tracks
+from zoomclub.media.plan import VERIFY_TOLERANCE_S, CutPlan, CutPlanner, Track, seconds_arg
+
+log = logging.getLogger(__name__)
+
+# Output options shared by trim and concat: copy every packet as is, move the index to the front
+# so a browser can start playing before the download ends, keep tags but no chapters (a chapter
+# list could name or time the part that was cut away).
+_COPY = ["-c", "copy", "-map_metadata", "0", "-map_chapters", "-1", "-movflags", "+faststart"]
+
+
+def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
+    """Read ``src``'s packets up to the cut (not further) and plan it; see :mod:`.plan`.
+
+    Returns the streams, the plan and the file's start time in microseconds.
+    """
+    with open_media(src) as container:
+        wanted = tracks(container)
+        if not wanted:
+            raise MediaError(f"{src.name}: no audio or video stream")
+        planner = CutPlanner(wanted, end_s)
+        for p in packets(container, src, wanted):
+            if planner.add(p):
+                break
+        start_us = container.start_time
+        return wanted, planner.result(), int(start_us) if start_us is not None else 0
+
+
+def trim(src: Path, dest: Path, end_s: float) -> MediaInfo:
+    """Copy ``src`` to ``dest`` keeping only what is presented before ``end_s`` seconds.
+
+    Stream copy, ``+faststart``, atomic. The result is probed packet by packet and rejected with
+    :class:`MediaError` if any stream ends past ``end_s`` or the packets kept are not the ones
+    planned; ``dest`` is then left as it was.
+    """
+    src, dest = Path(src), Path(dest)
+    if not (isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0):
+        raise MediaError(f"cannot cut {src.name} at {end_s!r}: the cut must be a positive time")
+    wanted, plan, start_us = plan_trim(src, end_s)
+    args = ["-copyts"]
+    for t in wanted:
+        cut = plan.streams[t.index]
+        if cut.kept == 0:
+            raise MediaError(
+                f"{src.name}: a cut at {end_s:.3f} s leaves no {t.kind} at all; refusing to cut"
+            )
+        if cut.limit_us is not None:
+            if cut.limit_us <= start_us:
+                raise MediaError(f"{src.name}: a cut at {end_s:.3f} s is too close to the start")
+            args += ["-t", seconds_arg(cut.limit_us - start_us)]
+        args += ["-i", str(src)]  # one input per stream: each gets its own limit
+    for i, t in enumerate(wanted):
+        args += ["-map", f"{i}:{t.index}"]
+    args += _COPY
+    with atomic_output(dest) as tmp:
+        run_ffmpeg([*args, "-y", str(tmp)], f"cut {src.name} at {end_s:.3f} s")
+        info = probe(tmp)
+        _verify(
+            info,
+            src.name,
+            end_s=end_s,
+            kinds=[t.kind for t in wanted],
+            packets=[plan.streams[t.index].kept for t in wanted],
+        )
+    log.info(
+        "cut %s at %.3f s -> %s (ends %s)",
+        src.name,
+        end_s,
+        dest.name,
+        ", ".join(f"{s.kind} {s.end_s:.3f} s" for s in info.streams),
+    )
+    return info
+
+
+def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
+    """Join ``parts`` in order by stream copy; each is first cut at its own end when not None.
+
+    The parts must share stream layout and codec parameters (Zoom's segments of one meeting do);
+    otherwise MediaError, since a stream copy cannot join them. The result is verified like a
+    trim: its streams end within the summed part durations and hold exactly the parts' packets.
+    """
+    dest = Path(dest)
+    if not parts:
+        raise MediaError(f"nothing to join into {dest.name}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.stem}.parts-") as tmpdir:
+        work = Path(tmpdir)
+        pieces: list[tuple[Path, MediaInfo]] = []
+        for i, (path, end_s) in enumerate(parts):
+            path = Path(path)
+            if end_s is None:
+                pieces.append((path, probe(path)))
+            else:
+                piece = work / f"part{i}{path.suffix}"
+                pieces.append((piece, trim(path, piece, end_s)))
+        first_path, first = pieces[0]
+        for path, info in pieces[1:]:
+            _check_joinable(first_path, first, path, info)
+        listing = work / "parts.ffconcat"
+        listing.write_text(_ffconcat(pieces), encoding="utf-8")
+        total = float(sum(Fraction(f"{info.span_s:.6f}") for _, info in pieces))
+        # -copyts keeps each part's own timeline (offset by the earlier parts' durations), with
+        # the AAC priming packet still flagged as such; without it ffmpeg shifts everything later
+        # to make that packet's negative timestamp non-negative, and the priming becomes audible.
+        args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing)]
+        for s in first.streams:
+            args += ["-map", f"0:{s.index}"]
+        with atomic_output(dest) as tmp:
+            run_ffmpeg([*args, *_COPY, "-y", str(tmp)], f"join {len(pieces)} parts")
+            info = probe(tmp)
+            _verify(
+                info,
+                dest.name,
+                end_s=total,
+                kinds=[s.kind for s in first.streams],
+                packets=[
+                    sum(p.streams[k].packets for _, p in pieces) for k in range(len(first.streams))
+                ],
+            )
+    log.info("joined %d parts -> %s (%.3f s)", len(pieces), dest.name, info.duration_s)
+    return info
+
+
+def _ffconcat(pieces: list[tuple[Path, MediaInfo]]) -> str:
+    lines = ["ffconcat version 1.0"]
+    for path, info in pieces:
+        quoted = str(path.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+        # The next part starts where this one's packets end; say so rather than let the demuxer
+        # trust a container header. (The demuxer shifts each part to start at its offset.)
+        lines.append(f"duration {info.span_s:.6f}")
+    return "\n".join(lines) + "\n"
+
+
+def _check_joinable(a_path: Path, a: MediaInfo, b_path: Path, b: MediaInfo) -> None:
+    layout_a = [(s.index, s.kind) for s in a.streams]
+    layout_b = [(s.index, s.kind) for s in b.streams]
+    if layout_a != layout_b:
+        raise MediaError(
+            f"cannot join {b_path.name} to {a_path.name}: different streams "
+            f"({'+'.join(a.kinds())} vs {'+'.join(b.kinds())})"
+        )
+    for sa, sb in zip(a.streams, b.streams, strict=True):
+        if not sa.compatible(sb):
+            raise MediaError(
+                f"cannot join {b_path.name} to {a_path.name} without re-encoding: the {sa.kind} "
+                f"differs ({_describe(sa)} vs {_describe(sb)})"
+            )
+
+
+def _describe(s: object) -> str:
+    fields = ("codec", "width", "height", "sample_rate", "channels", "config")
+    return " ".join(str(getattr(s, f)) for f in fields if getattr(s, f) not in (None, ""))
+
+
+def _verify(
+    info: MediaInfo, name: str, *, end_s: float, kinds: list[str], packets: list[int]
+) -> None:
+    """The result must have the planned streams and packets, and nothing past ``end_s``."""
+    if list(info.kinds()) != kinds:
+        raise MediaError(
+            f"{name}: result has streams {'+'.join(info.kinds())}, expected {'+'.join(kinds)}"
+        )
+    for s, want in zip(info.streams, packets, strict=True):
+        if s.end_s > end_s + VERIFY_TOLERANCE_S:
+            raise MediaError(
+                f"{name}: the {s.kind} still ends at {s.end_s:.3f} s, past the cut at "
+                f"{end_s:.3f} s; not keeping it"
+            )
+        if s.packets != want:
+            raise MediaError(
+                f"{name}: the {s.kind} has {s.packets} packets where {want} were planned; "
+                "not keeping it"
+            )

@@ -1,0 +1,182 @@
+"""What is in a media file, read from its packets with PyAV (there is no ffprobe).
+
+:func:`probe` reads every packet of every audio/video stream (payloads are read by the demuxer and
+dropped at once, so memory stays flat) because the container header can claim a duration the
+packets do not have: an honest check of a cut must look at the packets themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+
+from zoomclub.errors import MediaError
+from zoomclub.media.plan import Packet, Track
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["video", "audio"]
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """One audio or video stream. ``end_s`` is the latest ``pts + duration`` of any packet."""
+
+    index: int
+    kind: Kind
+    codec: str
+    end_s: float
+    start_s: float = 0.0
+    packets: int = 0
+    width: int | None = None
+    height: int | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    config: str = ""  # short digest of the codec's extradata (SPS/PPS, AudioSpecificConfig)
+
+    def compatible(self, other: StreamInfo) -> bool:
+        """Whether packets of ``other`` can follow ours in one stream without re-encoding."""
+        return (self.kind, self.codec, self.width, self.height, self.sample_rate, self.config) == (
+            other.kind,
+            other.codec,
+            other.width,
+            other.height,
+            other.sample_rate,
+            other.config,
+        ) and self.channels == other.channels
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration_s: float  # max over streams of the last packet's end
+    streams: tuple[StreamInfo, ...]
+
+    @property
+    def end_s(self) -> float:
+        return max((s.end_s for s in self.streams), default=0.0)
+
+    @property
+    def start_s(self) -> float:
+        """Earliest presented packet (0 for Zoom's files; codec priming is not presented)."""
+        return min((s.start_s for s in self.streams if s.packets), default=0.0)
+
+    @property
+    def span_s(self) -> float:
+        """How long the file plays: where a following part starts when files are joined."""
+        return self.end_s - self.start_s
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(s.kind for s in self.streams)
+
+
+@contextmanager
+def open_media(path: Path) -> Iterator[Any]:
+    """Open ``path`` for demuxing; any PyAV/FFmpeg failure becomes a one-line MediaError."""
+    if not path.is_file():
+        raise MediaError(f"{path}: no such media file")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise MediaError(f"{path.name}: not a readable media file ({_reason(exc)})") from exc
+    try:
+        yield container
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path.name}: cannot read media ({_reason(exc)})") from exc
+    finally:
+        container.close()
+
+
+def tracks(container: Any) -> list[Track]:
+    """The audio and video streams we handle; subtitles/data streams are ignored (never copied)."""
+    out = []
+    for s in container.streams:
+        if s.type in ("video", "audio"):
+            out.append(Track(index=s.index, kind=s.type, time_base=Fraction(s.time_base)))
+    return out
+
+
+def packets(container: Any, path: Path, wanted: list[Track]) -> Iterator[Packet]:
+    """Every packet of ``wanted`` streams in file order, as plain values."""
+    streams = [container.streams[t.index] for t in wanted]
+    if not streams:
+        return
+    for pkt in container.demux(streams):
+        if pkt.size == 0 and pkt.pts is None and pkt.dts is None:
+            continue  # PyAV's end-of-stream flush marker
+        if pkt.is_corrupt:
+            raise MediaError(f"{path.name}: corrupt packet at {_seconds(pkt)} (truncated file?)")
+        pts = pkt.pts if pkt.pts is not None else pkt.dts
+        dts = pkt.dts if pkt.dts is not None else pkt.pts
+        if pts is None or dts is None:
+            raise MediaError(f"{path.name}: a packet without timestamps; cannot cut safely")
+        yield Packet(
+            stream=pkt.stream.index,
+            pts=pts,
+            dts=dts,
+            duration=pkt.duration or 0,
+            discard=bool(pkt.is_discard),
+        )
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read every audio/video packet of ``path``; MediaError if it cannot be read or has none."""
+    path = Path(path)
+    with open_media(path) as container:
+        wanted = tracks(container)
+        if not wanted:
+            raise MediaError(f"{path.name}: no audio or video stream")
+        tb = {t.index: t.time_base for t in wanted}
+        end: dict[int, int] = {}
+        start: dict[int, int] = {}
+        count: dict[int, int] = dict.fromkeys(tb, 0)
+        for p in packets(container, path, wanted):
+            count[p.stream] += 1
+            e = p.pts + p.duration
+            if p.stream not in end or e > end[p.stream]:
+                end[p.stream] = e
+            if not p.discard and (p.stream not in start or p.pts < start[p.stream]):
+                start[p.stream] = p.pts
+        infos = tuple(
+            _stream_info(container.streams[t.index], t, start, end, count[t.index]) for t in wanted
+        )
+    if not any(s.packets for s in infos):
+        raise MediaError(f"{path.name}: no audio or video packets (empty or truncated file)")
+    return MediaInfo(duration_s=max(s.end_s for s in infos), streams=infos)
+
+
+def _stream_info(
+    s: Any, t: Track, start: dict[int, int], end: dict[int, int], n: int
+) -> StreamInfo:
+    cc = s.codec_context
+    extradata = bytes(cc.extradata or b"")
+    return StreamInfo(
+        index=t.index,
+        kind="video" if t.kind == "video" else "audio",
+        codec=cc.name or "unknown",
+        end_s=float(end.get(t.index, 0) * t.time_base),
+        start_s=float(start.get(t.index, 0) * t.time_base),
+        packets=n,
+        width=cc.width if t.kind == "video" else None,
+        height=cc.height if t.kind == "video" else None,
+        sample_rate=cc.sample_rate if t.kind == "audio" else None,
+        channels=cc.channels if t.kind == "audio" else None,
+        config=hashlib.sha256(extradata).hexdigest()[:16] if extradata else "",
+    )
+
+
+def _seconds(pkt: Any) -> str:
+    ts = pkt.pts if pkt.pts is not None else pkt.dts
+    return "unknown time" if ts is None else f"{float(ts * pkt.time_base):.3f} s"
+
+
+def _reason(exc: BaseException) -> str:
+    msg = getattr(exc, "strerror", None) or str(exc)
+    return str(msg).splitlines()[0] if msg else type(exc).__name__

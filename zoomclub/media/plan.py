@@ -1,0 +1,150 @@
+"""Where to cut a stream copy: a pure function of the packets' timestamps.
+
+ffmpeg cannot split a packet without re-encoding, so a cut keeps whole packets. Given ``-copyts``
+and an *input* ``-t T``, ffmpeg's stream copy keeps exactly the packets whose decode timestamp
+(in microseconds, rounded like ``av_rescale_q``) is below ``T + start``, ``start`` being the
+input's start time. (An *output* ``-t`` would apply one limit to all streams; ``-to`` is the same
+limit as an absolute position.) The input option lets each stream have its own limit: the file is
+opened once per stream and each input maps one stream.
+
+The limit for a stream comes from the rule we need - nothing presented at or after ``end_s``:
+
+* a packet is *unsafe* when it presents content past ``end_s``: video ``pts + duration > end``;
+  audio ``pts + 2 * duration > end``, because an MDCT codec frame (AAC, Opus) is coded from a window
+  twice its length, so the last kept audio frame must not carry even a windowed trace of what
+  follows (for AAC at 32 kHz that is 32 ms cut early, far less than a spoken word);
+* a stream keeps the packets before its first unsafe packet in decode order. That prefix is
+  always decodable (a B-frame's references are decoded before it), and because decode order is
+  not presentation order it can stop before a few safe B-frames: video is cut early by up to one
+  frame plus the reorder depth;
+* the limit is put halfway between the last kept and the first dropped decode timestamp, so a
+  start time read slightly differently by ffmpeg than by PyAV cannot move the cut.
+
+Naive ``ffmpeg -c copy -t END`` instead keeps every packet *decoded* before END: the last audio
+frame runs past END and, with B-frames, reference frames shown after END are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+# Tolerance of the verification after a cut: timestamps only differ by rescaling between time
+# bases (at worst half a tick of the output's timescale, far below 1 ms for MP4). A correct cut
+# has no overshoot at all, so anything beyond this is real content past the cut.
+VERIFY_TOLERANCE_S = 0.001
+
+
+@dataclass(frozen=True)
+class Track:
+    index: int
+    kind: str  # "video" | "audio"
+    time_base: Fraction
+
+    @property
+    def lookahead(self) -> int:
+        """Extra codec frames after a packet that its coded data may describe."""
+        return 1 if self.kind == "audio" else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    stream: int
+    pts: int
+    dts: int
+    duration: int
+    discard: bool = False
+
+
+@dataclass(frozen=True)
+class StreamCut:
+    kept: int  # packets kept (a prefix in decode order)
+    end: Fraction  # seconds: end of the last kept packet
+    limit_us: int | None  # keep packets with dts_us < limit_us; None keeps them all
+
+
+@dataclass(frozen=True)
+class CutPlan:
+    streams: dict[int, StreamCut]  # by stream index
+
+    @property
+    def kept(self) -> dict[int, int]:
+        return {i: c.kept for i, c in self.streams.items()}
+
+
+def to_us(ts: int, time_base: Fraction) -> int:
+    """``av_rescale_q(ts, time_base, 1/1000000)`` with AV_ROUND_NEAR_INF (halves away from 0)."""
+    x = ts * time_base * 1_000_000
+    n, d = x.numerator, x.denominator
+    q, r = divmod(abs(n), d)
+    if 2 * r >= d:
+        q += 1
+    return q if n >= 0 else -q
+
+
+def seconds_arg(us: int) -> str:
+    """Microseconds as an exact ffmpeg duration argument."""
+    sign = "-" if us < 0 else ""
+    whole, frac = divmod(abs(us), 1_000_000)
+    return f"{sign}{whole}.{frac:06d}"
+
+
+class _StreamPlanner:
+    def __init__(self, track: Track, end: Fraction) -> None:
+        self.track = track
+        self.end = end
+        self.kept = 0
+        self.last_end = Fraction(0)
+        self.last_us: int | None = None
+        self.limit_us: int | None = None
+        self.done = False
+
+    def add(self, p: Packet) -> None:
+        if self.done:
+            return
+        tb = self.track.time_base
+        dts_us = to_us(p.dts, tb)
+        if (p.pts + p.duration * (1 + self.track.lookahead)) * tb > self.end:
+            self.done = True
+            last = dts_us - 1 if self.last_us is None else self.last_us
+            self.limit_us = last + (dts_us - last + 1) // 2  # in (last, dts_us]
+            return
+        self.kept += 1
+        self.last_us = dts_us
+        self.last_end = max(self.last_end, (p.pts + p.duration) * tb)
+
+    def result(self) -> StreamCut:
+        return StreamCut(kept=self.kept, end=self.last_end, limit_us=self.limit_us)
+
+
+class CutPlanner:
+    """Feed packets in file order with :meth:`add` until it returns True (or the file ends).
+
+    Only counters are kept per stream, so memory is flat however long the recording.
+    """
+
+    def __init__(self, tracks: list[Track], end_s: float) -> None:
+        end = Fraction(end_s)
+        self._s = {t.index: _StreamPlanner(t, end) for t in tracks}
+
+    def add(self, p: Packet) -> bool:
+        st = self._s.get(p.stream)
+        if st is not None:
+            st.add(p)
+        return self.done
+
+    @property
+    def done(self) -> bool:
+        return all(st.done for st in self._s.values())
+
+    def result(self) -> CutPlan:
+        return CutPlan(streams={i: st.result() for i, st in self._s.items()})
+
+
+def plan_cut(tracks: list[Track], packets: list[Packet], end_s: float) -> CutPlan:
+    """The plan for ``packets`` (in file order) cut at ``end_s``; see the module docstring."""
+    planner = CutPlanner(tracks, end_s)
+    for p in packets:
+        if planner.add(p):
+            break
+    return planner.result()
