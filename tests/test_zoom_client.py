@@ -495,3 +495,30 @@ def test_secret_and_token_never_logged(
     text = caplog.text + repr(client)
     assert emu.client_secret not in text and token not in text
     assert "retry 1/3" in caplog.text
+
+
+def test_unreachable_host_is_a_server_error_after_retries(emu: ZoomEmulator) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = make_client(emu, oauth_url=f"http://127.0.0.1:{port}/oauth/token")
+    with pytest.raises(ZoomServerError, match="token request lost the connection"):
+        c.get_user(emu.user_id)
+    assert len(clock_of(emu).sleeps) == 3
+
+
+def test_token_endpoint_malformed_json(emu: ZoomEmulator, client: ZoomClient) -> None:
+    emu.inject(Fault(host="web", path="/oauth/token", malformed_json=True))
+    with pytest.raises(ZoomBadResponse, match="token request"):
+        client.get_token()
+
+
+def test_threads_share_one_token(emu: ZoomEmulator, client: ZoomClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        users = list(pool.map(lambda _: client.get_user(emu.user_id), range(8)))
+    assert all(u["id"] == emu.user_id for u in users)
+    assert len(token_requests(emu)) == 1 and client.api_calls == 8
