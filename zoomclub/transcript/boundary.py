@@ -27,8 +27,8 @@ from itertools import pairwise
 from typing import Any
 
 from zoomclub.errors import InputError
-from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength
-from zoomclub.transcript.vtt import Cue
+from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength, is_pause_invite
+from zoomclub.transcript.vtt import Cue, is_generic_name
 
 SUBSTANTIAL_S = 60.0  # shorter presenter runs are answers to a quick question, not sections
 LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer than any Q&A answer
@@ -36,7 +36,8 @@ PRESENTER_SHARE = 0.2  # of the top speaker's talk time
 PRESENTER_MIN_TALK_S = 120.0
 NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
 NEUTRAL_MAX_WORDS = 4
-TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
+TAIL_S = 90.0
+PAUSE_INVITE_TAIL_S = 30.0  # a hand-off remark counts when it is this close to the end of a stretch
 PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
 DISCUSSION_MEMBER_TALK_S = 180.0
 DISCUSSION_MEMBERS = 4
@@ -230,6 +231,16 @@ def _is_pause(o: _Others) -> bool:
     )
 
 
+def _tail_invites_pause(cues: Sequence[Cue], s: _Stretch) -> bool:
+    """Did the stretch end by inviting questions between sections ("any questions so far?")?"""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
+            return False
+        if is_pause_invite(cues[i].text):
+            return True
+    return False
+
+
 def _cut_after(cues: Sequence[Cue], s: _Stretch) -> float:
     """Right after the stretch's last presenter cue, and never past the next cue's start."""
     end_ms = cues[s.last].end_ms
@@ -271,18 +282,25 @@ def _by_floor(
             ev.append(f"hand-off at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
             break
     else:
-        # A short last section after a question pause: follow pause-like gaps forward to a
-        # stretch that ends in a strong hand-off. Without one the cut stays early (over-trim).
+        # A short last section after a question pause: facilitation demonstrably went on if the
+        # presenter invited questions "so far" / "before I move on" and then resumed; and follow
+        # pause-like gaps forward to a stretch that ends in a strong hand-off. Anything else stays
+        # early (an over-trim, never a leak).
         if _tail_handoff(cues, chosen)[0] == 0:
             k = stretches.index(chosen)
+            reach, invited = chosen, True
             for prev, nxt in pairwise(stretches[k:]):
                 if not _is_pause(others_after(prev, nxt)):
                     break
-                strength, at = _tail_handoff(cues, nxt)
-                if strength == 2:
-                    chosen, confidence = nxt, 0.6
+                if _tail_handoff(cues, nxt)[0] == 2:
+                    reach, confidence = nxt, 0.6
                     why = "a short last section after a question pause, ending in a hand-off"
                     break
+                invited = invited and _tail_invites_pause(cues, prev)
+                if invited:
+                    reach, confidence = nxt, 0.6
+                    why = "facilitation resumed after a question pause it invited"
+            chosen = reach
 
     k = stretches.index(chosen)
     for prev, nxt in pairwise(stretches[: k + 1]):
@@ -292,6 +310,9 @@ def _by_floor(
                 f"{o.talk_s:.0f} s from {o.speakers} other speaker(s) after {_clock(prev.end_ms)}"
             )
             return _hold("a discussion between two presentations; cannot tell where Q&A starts", ev)
+
+    if any(roles[i] == "P" and is_generic_name(cues[i].speaker) for i in _span(chosen)):
+        return _generic_presenter(cues, roles, chosen, origin_s, expected_s, ev)
 
     after = _others_between(cues, roles, chosen.last + 1, len(cues))
     strength, at = _tail_handoff(cues, chosen)
@@ -318,6 +339,39 @@ def _by_floor(
         why = f"cut at {_clock(cut_s * 1000)} is far from the club's usual length"
         return BoundaryDecision(cut_s, True, 0.35, why, ev)
     return BoundaryDecision(cut_s, confidence < REVIEW_BELOW, confidence, why, ev)
+
+
+def _span(s: _Stretch) -> range:
+    return range(s.first, s.last + 1)
+
+
+def _generic_presenter(
+    cues: Sequence[Cue],
+    roles: Sequence[str],
+    s: _Stretch,
+    origin_s: float,
+    expected_s: float,
+    ev: list[str],
+) -> BoundaryDecision:
+    """A presenter shown as "iPhone" or "Zoom user" may share that label with a member, so the
+    floor cannot be read at the end of their stretch: only a hand-off remark can place the cut."""
+    ev.append("a presenter has a generic display name; other voices may hide behind it")
+    lo_ms = (origin_s + EARLY_RATIO * expected_s) * 1000
+    for i in _span(s):
+        if roles[i] == "P" and cues[i].start_ms >= lo_ms and handoff_strength(cues[i].text) == 2:
+            ev.append(f"hand-off remark at {_clock(cues[i].start_ms)}: {cues[i].text[:80]!r}")
+            more = any(r == "M" for r in roles[s.last + 1 :]) or any(
+                c.start_ms > cues[i].end_ms + 30_000 for c in cues[i + 1 :]
+            )
+            if not more:
+                return BoundaryDecision(
+                    None, False, 0.6, "recording ends after the closing remark", ev
+                )
+            end_ms = min(
+                cues[i].end_ms, cues[i + 1].start_ms if i + 1 < len(cues) else cues[i].end_ms
+            )
+            return BoundaryDecision(end_ms / 1000, False, 0.6, "cut after the hand-off remark", ev)
+    return _hold("generic display name and no hand-off remark: cannot tell who is speaking", ev)
 
 
 def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:

@@ -62,6 +62,11 @@ def handoff_strength(text: str) -> int:
     return 0
 
 
+def is_pause_invite(text: str) -> bool:
+    """A between-sections invitation ("any questions so far?") implies more presentation to come."""
+    return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'")))
+
+
 def _sentence(text: str, lo: int, hi: int) -> str:
     start = max(text.rfind(ch, 0, lo) for ch in ".?!") + 1
     ends = [i for i in (text.find(ch, hi) for ch in ".?!") if i >= 0]

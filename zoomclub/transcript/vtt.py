@@ -146,6 +146,11 @@ _FUNCTION_WORDS = frozenset(
         "which",
     ]
 )
+_GENERIC = re.compile(
+    r"\b(?:iphone|ipad|android|galaxy|pixel|samsung|huawei|xiaomi|zoom user|guest|user|"
+    r"conference room|meeting room|room|macbook|laptop|desktop|phone|tablet|call-in)\b",
+    re.IGNORECASE,
+)
 # In a file where most cues are labelled, a prefix is a speaker; in a mostly unlabelled file
 # (closed captions) only a prefix that recurs this often is.
 _LABELLED_SHARE = 0.5
@@ -256,6 +261,13 @@ def _split_speakers(texts: list[str]) -> list[tuple[str | None, str]]:
         else:
             out.append((None, t))
     return out
+
+
+def is_generic_name(speaker: str | None) -> bool:
+    """A display name that need not identify one person: a device, "Zoom user", a dial-in number."""
+    if not speaker:
+        return False
+    return bool(_GENERIC.search(speaker)) or sum(ch.isdigit() for ch in speaker) >= 5
 
 
 def parse_vtt(data: bytes | str, *, source: str = "transcript") -> Transcript:
