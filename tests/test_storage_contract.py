@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -213,23 +214,23 @@ UNSAFE = [
 ]
 
 
-@pytest.mark.parametrize("key", UNSAFE)
-def test_unsafe_keys_are_refused_everywhere(storage: Storage, tmp_path: Path, key: str) -> None:
+def test_unsafe_keys_are_refused_everywhere(storage: Storage, tmp_path: Path) -> None:
     src = tmp_path / "f"
     src.write_bytes(b"x")
-    calls = [
-        lambda: storage.put_bytes(key, b"x", content_type="text/plain"),
-        lambda: storage.put_file(key, src, content_type="text/plain"),
-        lambda: storage.get_bytes(key),
-        lambda: storage.download_file(key, tmp_path / "d"),
-        lambda: storage.head(key),
-        lambda: storage.exists(key),
-        lambda: storage.delete(key),
-        lambda: storage.url_for(key),
+    calls: list[Callable[[str], object]] = [
+        lambda k: storage.put_bytes(k, b"x", content_type="text/plain"),
+        lambda k: storage.put_file(k, src, content_type="text/plain"),
+        storage.get_bytes,
+        lambda k: storage.download_file(k, tmp_path / "d"),
+        storage.head,
+        storage.exists,
+        storage.delete,
+        storage.url_for,
     ]
-    for call in calls:
-        with pytest.raises(InputError, match="storage key"):
-            call()
+    for key in UNSAFE:
+        for call in calls:
+            with pytest.raises(InputError, match="storage key"):
+                call(key)
     assert list(storage.list()) == []
 
 

@@ -52,6 +52,8 @@ _PERMANENT = {
     "InvalidBucketName",
     "AllAccessDisabled",
 }
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
 _RETRYABLE = {"SlowDown", "RequestTimeout", "BadDigest", "InternalError", "ServiceUnavailable"}
 
 
@@ -82,7 +84,9 @@ def make_s3_client(
     breaks MinIO, R2, rclone and older servers; we send our own SHA-256/MD5 instead).
     """
     import boto3
+    import botocore.session
     from botocore.config import Config
+    from botocore.loaders import create_loader
 
     config = Config(
         signature_version="s3v4",
@@ -94,7 +98,14 @@ def make_s3_client(
         read_timeout=120,
         max_pool_connections=max_pool,
     )
-    session = boto3.session.Session()
+    with _LOADER_LOCK:
+        global _LOADER
+        if _LOADER is None:
+            _LOADER = create_loader()
+        core = botocore.session.get_session()
+        # Share the parsed service models: a fresh loader re-reads ~1 MB of JSON per client.
+        core.register_component("data_loader", _LOADER)
+    session = boto3.session.Session(botocore_session=core)
     return session.client(
         "s3",
         endpoint_url=endpoint_url,
