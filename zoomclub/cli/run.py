@@ -9,8 +9,15 @@ from zoomclub.wiring import Services
 
 
 @click.command("run")
+@click.option(
+    "--standby-retry",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between attempts to take the runner lock while standing by.",
+)
 @pass_services
-def run(services: Services) -> None:
+def run(services: Services, standby_retry: float) -> None:
     """Run unattended: create meetings ahead of sessions, archive recordings after them, answer
     Zoom webhooks (POST /zoom/webhook), manual triggers (POST /admin/archive) and GET /healthz.
 
@@ -22,7 +29,7 @@ def run(services: Services) -> None:
     def archive(ref: int | str) -> list[object]:
         return list(archive_meeting(services, ref))
 
-    raise click.exceptions.Exit(run_forever(services, archive))
+    raise click.exceptions.Exit(run_forever(services, archive, lock_retry_s=standby_retry))
 
 
 COMMANDS: list[click.Command] = [run]
