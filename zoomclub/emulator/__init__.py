@@ -23,13 +23,15 @@ the emulator's choices:
   Generated UUIDs never need double encoding; pass ``uuid=`` (e.g. :data:`DOUBLE_ENCODE_UUID`)
   to exercise it.
 * ``GET /meetings/{id}/recordings`` with a numeric id → latest instance by start time (even while
-  it is processing: 404 3301 "still being processed" until ``ready_at``). TRANSCRIPT and CC
-  entries appear only from ``transcript_ready_at``; downloads of them 404 before that.
+  it is processing: 404 3301 "still being processed" until ``ready_at``). TRANSCRIPT entries
+  appear only from ``transcript_ready_at`` (CC, from live captions, comes with the media); downloads of them 404 before that.
 * TIMELINE entries alternate: odd-numbered recorded instances (1st, 3rd, ...) carry Zoom's
   documented bare shape (no id/status/file_size/recording_type/play_url), even ones the observed
-  full shape. CHAT and TIMELINE span the whole instance; MP4/M4A/TRANSCRIPT are per segment.
+  full shape; webhook payloads always carry the full shape (their schema requires ``id``).
+  ``meeting.ended`` carries no operator fields (its schema forbids them). CHAT and TIMELINE span the whole instance; MP4/M4A/TRANSCRIPT are per segment.
 * ``type`` in recording objects is an int (as in webhooks and every observed payload), though the
-  REST schema says string.
+  REST schema says string; TIMELINE entries appear in REST listings though the REST ``file_type``
+  enum omits them (Zoom documents them in prose). tests/test_contract.py records both deviations.
 * ``/rec/download`` accepts only ``Authorization: Bearer`` (API token or an ``include_fields=
   download_access_token`` token); ``?access_token=`` is refused like on the API.
   ``/rec/webhook_download`` accepts only that instance's webhook ``download_token`` (24 h), as

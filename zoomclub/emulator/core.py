@@ -377,7 +377,10 @@ class ZoomEmulator(Dispatcher):
                 if f.file_type == "TRANSCRIPT":
                     cc = captions_from_transcript(f.path.read_text(encoding="utf-8"))
                     cc_file = self._text_file(inst, "CC", "VTT", "closed_caption", cc)
-                    cc_file.start, cc_file.end, cc_file.is_transcript = f.start, f.end, True
+                    cc_file.start, cc_file.end = (
+                        f.start,
+                        f.end,
+                    )  # live captions: ready with the media
                     inst.files.append(cc_file)
         with self.lock:
             self.instances[uuid] = inst
@@ -450,16 +453,21 @@ class ZoomEmulator(Dispatcher):
             return inst if inst is not None and not inst.deleted else None
 
     def recording_json(
-        self, inst: InstanceState, *, webhook: bool = False, transcript_only: bool = False
+        self, inst: InstanceState, *, webhook: bool = False, files: str = "visible"
     ) -> dict[str, Any]:
-        files = visible_files(inst, self.clock.now())
-        if transcript_only:
-            files = [f for f in inst.files if f.is_transcript and not f.deleted]
+        """The recording object; ``files``: "visible" (REST now), "media" (everything but the
+        audio transcript, as recording.completed carries), "transcript" (TRANSCRIPT and CC)."""
+        if files == "transcript":
+            chosen = [f for f in inst.files if f.is_transcript and not f.deleted]
+        elif files == "media":
+            chosen = [f for f in inst.files if f.file_type != "TRANSCRIPT" and not f.deleted]
+        else:
+            chosen = visible_files(inst, self.clock.now())
         meeting = self.meetings.get(inst.meeting_id, {})
         return recording_object(
             inst,
             meeting,
-            files,
+            chosen,
             web_url=self.web_url,
             account_id=self.account_id,
             host_id=self.user_id,

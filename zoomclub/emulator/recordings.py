@@ -24,9 +24,9 @@ def file_entry(f: FileState, web_url: str, *, webhook: bool) -> dict[str, Any]:
         if webhook
         else f"{web_url}/rec/download/{f.token}"
     )
-    if (
-        f.bare
-    ):  # Zoom's documented TIMELINE/CC shape: no id/status/file_size/recording_type/play_url
+    # Zoom's documented bare TIMELINE/CC shape (no id/status/file_size/recording_type/play_url)
+    # is REST-only: the webhook schema requires those fields and a real payload carried them.
+    if f.bare and not webhook:
         return {
             "meeting_id": f.instance_uuid,
             "recording_start": zulu(f.start),
@@ -74,7 +74,7 @@ def recording_object(
         "start_time": zulu(inst.start_time),
         "timezone": meeting.get("timezone", "UTC"),
         "duration": duration,
-        "total_size": sum(f.size for f in files if not f.bare),
+        "total_size": sum(f.size for f in files if not (f.bare and not webhook)),
         "recording_count": len(files),
         "share_url": f"{web_url}/rec/share/{inst.share_token}",
         "recording_files": [file_entry(f, web_url, webhook=webhook) for f in files],

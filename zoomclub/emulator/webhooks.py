@@ -42,19 +42,13 @@ def build_payload(
         return {
             "event": event,
             "event_ts": event_ts,
-            "payload": {
-                "account_id": emu.account_id,
-                "operator": emu.user_email,
-                "operator_id": emu.user_id,
-                "operation": "single",
-                "object": obj,
-            },
+            "payload": {"account_id": emu.account_id, "object": obj},
         }
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}; one of {', '.join(EVENTS)}")
-    obj = emu.recording_json(
-        inst, webhook=True, transcript_only=event == "recording.transcript_completed"
-    )
+    # recording.completed carries the media; the audio transcript has its own, later event.
+    files = "transcript" if event == "recording.transcript_completed" else "media"
+    obj = emu.recording_json(inst, webhook=True, files=files)
     if event == "recording.transcript_completed":
         obj.pop("on_prem", None)
         obj.pop("recording_play_passcode", None)
