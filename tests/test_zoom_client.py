@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from zoomclub.clock import FakeClock
 from zoomclub.emulator import Fault, Segment, ZoomEmulator
@@ -522,3 +523,12 @@ def test_threads_share_one_token(emu: ZoomEmulator, client: ZoomClient) -> None:
         users = list(pool.map(lambda _: client.get_user(emu.user_id), range(8)))
     assert all(u["id"] == emu.user_id for u in users)
     assert len(token_requests(emu)) == 1 and client.api_calls == 8
+
+
+def test_user_agent_and_injected_session(emu: ZoomEmulator) -> None:
+    make_client(emu).get_user(emu.user_id)
+    own = requests.Session()
+    own.headers["User-Agent"] = "custom/1"
+    make_client(emu, session=own).get_user(emu.user_id)
+    agents = [{k.lower(): v for k, v in r.headers.items()}["user-agent"] for r in api_requests(emu)]
+    assert agents[0].startswith("zoomclub/") and agents[1] == "custom/1"

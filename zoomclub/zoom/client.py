@@ -95,8 +95,10 @@ class ZoomClient:
         self.max_retries = max_retries
         self.clock: Clock = clock or SystemClock()
         self.rng = rng or random.Random()
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", f"zoomclub/{__version__}")
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = f"zoomclub/{__version__}"
+        self.session = session
         self._tokens = TokenCache(self.clock)
         self._count_lock = threading.Lock()
         self._api_calls = 0
