@@ -289,6 +289,7 @@ class S3Storage:
     def _put_single(self, key: str, body: BinaryIO, plan: _Plan, content_type: str) -> None:
         extra: dict[str, Any] = {}
         if self.checksums:
+            extra["ChecksumAlgorithm"] = "SHA256"
             extra["ChecksumSHA256"] = _b64(bytes.fromhex(plan.sha256))
         self.client.put_object(
             Bucket=self.bucket,
@@ -371,6 +372,7 @@ class S3Storage:
             entry: dict[str, Any] = {"PartNumber": number}
             if self.checksums:
                 digest, _ = _sha256_of(body)
+                extra["ChecksumAlgorithm"] = "SHA256"
                 extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = _b64(digest)
                 body.seek(0)
             with self._errors(f"upload part {number} of", full):
@@ -676,10 +678,16 @@ def _translate(exc: BaseException, what: str) -> StorageError:
         message = error.get("Message") or code or "error"
         if code in _NOT_FOUND:
             return ObjectNotFound(f"cannot {what}: no such object")
-        err = StorageError(f"cannot {what}: {code} ({status}): {message}")
+        if code == str(status) or not code:  # a HEAD reply has no body to name the error
+            hint = " (wrong credentials or no permission)" if status in (401, 403) else ""
+            err = StorageError(f"cannot {what}: HTTP {status} {message}{hint}")
+        else:
+            err = StorageError(f"cannot {what}: {code} (HTTP {status}): {message}")
         err.code = code  # type: ignore[attr-defined]
         err.retryable = code in _RETRYABLE or (
-            code not in _PERMANENT and (status is None or status >= 500 or status == 429)
+            code not in _PERMANENT
+            and status not in (401, 403)
+            and (status is None or status >= 500 or status == 429)
         )
         return err
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
