@@ -105,8 +105,7 @@ class Runtime:
 
         s = self.services
         results = sync_meetings(s.db, s.zoom, s.zoom_user_id, s.settings.club, s.clock.now())
-        changed = [r for r in results if r.result != "unchanged"]
-        session = ",".join(f"{r.day}:{r.result}" for r in changed)
+        session = ",".join(f"{r.day}:{r.result}" for r in results)
         if any(r.result == "failed" for r in results):
             return "failed", session
         if any(r.result == "deferred" for r in results):
@@ -268,10 +267,7 @@ def run_forever(
     grace_s: float = SHUTDOWN_GRACE_S,
 ) -> int:
     """The `zoomclub run` process. Returns an exit status; SIGTERM/SIGINT end it cleanly."""
-    import uvicorn
-
-    from zoomclub.scheduler import build_scheduler, register_jobs, runner_lock
-    from zoomclub.server import ServerHooks, make_app
+    from zoomclub.scheduler import runner_lock
 
     settings = services.settings
     stop = threading.Event()
@@ -281,13 +277,32 @@ def run_forever(
         log.info("signal %d: stopping", signum)
         stop.set()
 
+    # Kept for the whole run: uvicorn restores these after its own shutdown and re-raises the
+    # signal it caught, which must then end the process cleanly (exit 0), not kill it.
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        if not _standby(lock, stop, lock_retry_s):
-            return 0
+        return _run_locked(services, archive, lock, stop, lock_retry_s, grace_s)
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def _run_locked(
+    services: Services,
+    archive: ArchiveFn,
+    lock: Any,
+    stop: threading.Event,
+    lock_retry_s: float,
+    grace_s: float,
+) -> int:
+    import uvicorn
+
+    from zoomclub.scheduler import build_scheduler, register_jobs
+    from zoomclub.server import ServerHooks, make_app
+
+    settings = services.settings
+    if not _standby(lock, stop, lock_retry_s):
+        return 0
     rt = Runtime(services=services, archive=archive, stop=stop)
     install(rt)
     scheduler = build_scheduler(services.engine, settings.club)
