@@ -13,7 +13,13 @@ import pytest
 
 from zoomclub.clock import FakeClock
 from zoomclub.emulator import Fault, Segment, ZoomEmulator
-from zoomclub.errors import DownloadError, ZoomAuthError, ZoomBadResponse, ZoomNotFound
+from zoomclub.errors import (
+    DownloadError,
+    ZoomAuthError,
+    ZoomBadResponse,
+    ZoomNotFound,
+    ZoomRateLimited,
+)
 from zoomclub.zoom.client import ZoomClient
 from zoomclub.zoom.download import CHUNK_SIZE, parse_content_range
 from zoomclub.zoom.models import RecordingFile, WebhookEvent
@@ -309,3 +315,26 @@ def test_peak_memory_does_not_grow_with_size(
         tracemalloc.stop()
     assert (tmp_path / "out.mp4").stat().st_size == 64 * CHUNK_SIZE
     assert peak < 16 * CHUNK_SIZE, f"peak {peak} bytes"
+
+
+def test_second_401_on_download_is_an_auth_error(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    body = {"code": 124, "message": "Invalid access token."}
+    emu.inject(Fault(host="web", path="/rec/download/", status=401, body=body, times=2))
+    with pytest.raises(ZoomAuthError, match="Invalid access token") as ei:
+        client.download(f, tmp_path / "v.mp4")
+    assert ei.value.status == 401 and ei.value.code == 124
+
+
+def test_long_retry_after_on_download_is_raised_not_slept(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    tomorrow = (clock_of(emu).now() + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    emu.inject(Fault(host="web", status=429, headers={"Retry-After": tomorrow}))
+    with pytest.raises(ZoomRateLimited) as ei:
+        client.download(f, tmp_path / "v.mp4")
+    assert ei.value.retry_after == pytest.approx(12 * 3600, abs=2)
+    assert clock_of(emu).sleeps == []

@@ -417,6 +417,7 @@ class ZoomClient:
             clock=self.clock,
             rng=self.rng,
             progress=progress,
+            max_wait_s=self.max_wait_s,
         )
 
 

@@ -32,7 +32,7 @@ import urllib3.exceptions
 from tqdm import tqdm
 
 from zoomclub.clock import Clock
-from zoomclub.errors import DownloadError, ZoomBadResponse
+from zoomclub.errors import DownloadError, ZoomBadResponse, ZoomError, ZoomRateLimited
 from zoomclub.zoom.http import error_for
 from zoomclub.zoom.models import RecordingFile
 from zoomclub.zoom.retry import backoff_delay, parse_retry_after
@@ -68,7 +68,11 @@ class _Retry(Exception):
 
 
 class _Unauthorized(Exception):
-    pass
+    """Zoom refused the bearer token (401); ``error`` is what to raise if a new one fails too."""
+
+    def __init__(self, error: ZoomError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
@@ -95,6 +99,7 @@ def download_file(
     clock: Clock,
     rng: random.Random,
     progress: bool = False,
+    max_wait_s: float = 300.0,
 ) -> Path:
     """Download ``file`` to ``dest``; see the module docstring for the protocol."""
     url = file.download_url
@@ -135,9 +140,9 @@ def download_file(
             bar.refresh()
             try:
                 _attempt(session, url, part, have, expected, token, timeout, clock, bar, label)
-            except _Unauthorized:
+            except _Unauthorized as unauthorized:
                 if refreshed:
-                    raise
+                    raise unauthorized.error from None
                 refreshed = True
                 token = bearer(token)
                 continue
@@ -153,6 +158,12 @@ def download_file(
                     raise DownloadError(
                         f"download of {label} failed {failures} times in a row "
                         f"({now} bytes saved in {part.name}): {r.reason}"
+                    ) from None
+                if r.retry_after is not None and r.retry_after > max_wait_s:
+                    raise ZoomRateLimited(
+                        f"download of {label}: Zoom asks to wait {r.retry_after:.0f} s ({r.reason})",
+                        retry_after=r.retry_after,
+                        status=429,
                     ) from None
                 delay = r.retry_after if r.retry_after is not None else backoff_delay(failures, rng)
                 log.warning("%s: %s at %d bytes; retrying in %.1f s", label, r.reason, now, delay)
@@ -237,7 +248,7 @@ def _check_status(
     status = resp.status_code
     what = f"download of {label}"
     if status == 401 and from_zoom:
-        raise _Unauthorized()
+        raise _Unauthorized(error_for(resp, what))
     if status == 429:
         retry_after = parse_retry_after(resp.headers.get("Retry-After"), clock.now())
         raise _Retry("rate limited (429)", retry_after)
