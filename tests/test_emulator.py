@@ -798,3 +798,43 @@ def test_url_validation_round_trip(zoom_emulator: ZoomEmulator, sink: Any) -> No
         zoom_emulator.webhook_secret_token, "qgg8vlvZRS6UYooatFL8Aw"
     )
     assert "x-zm-signature" in received[0][0]
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+
+def test_cli_serves_in_the_foreground_until_interrupted() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zoomclub", "emulator", "--json", "--sample"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        env = json.loads(proc.stdout.readline())
+        assert env["ZOOMCLUB_ZOOM__API_URL"].startswith("http://127.0.0.1:")
+        r = requests.post(
+            env["ZOOMCLUB_ZOOM__OAUTH_URL"],
+            auth=(env["ZOOMCLUB_ZOOM__CLIENT_ID"], env["ZOOMCLUB_ZOOM__CLIENT_SECRET"]),
+            data={
+                "grant_type": "account_credentials",
+                "account_id": env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
+            },
+            timeout=5,
+        )
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        user = env["ZOOMCLUB_ZOOM__USER_ID"]
+        listing = requests.get(
+            f"{env['ZOOMCLUB_ZOOM__API_URL']}/users/{user}/recordings", headers=headers, timeout=5
+        ).json()
+        assert listing["total_records"] == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "# stopped" in err

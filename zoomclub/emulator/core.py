@@ -112,13 +112,19 @@ class ZoomEmulator(Dispatcher):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> ZoomEmulator:
+    def start(self, *, api_port: int = 0, web_port: int = 0, files_port: int = 0) -> ZoomEmulator:
+        """Bind the three hosts on 127.0.0.1 (port 0 = a free port) and serve in threads."""
         if self._servers:
             return self
-        for name in ("api", "web", "files"):
-            server = HostServer(name, self)
-            self._servers[name] = server
-            server.thread.start()
+        ports = {"api": api_port, "web": web_port, "files": files_port}
+        try:
+            for name, port in ports.items():
+                server = HostServer(name, self, port)
+                self._servers[name] = server
+                server.thread.start()
+        except OSError:
+            self.stop()
+            raise
         log.info(
             "zoom emulator up: api=%s web=%s files=%s", self.api_url, self.web_url, self.files_url
         )

@@ -97,10 +97,12 @@ class HostServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, name: str, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self, name: str, dispatcher: Dispatcher, port: int = 0, host: str = "127.0.0.1"
+    ) -> None:
         self.name = name
         self.dispatcher = dispatcher
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((host, port), _Handler)
         self.thread = threading.Thread(
             target=self.serve_forever, args=(0.1,), name=f"zoom-emulator-{name}", daemon=True
         )
