@@ -34,6 +34,7 @@ SUBSTANTIAL_S = 60.0  # shorter presenter runs are answers to a quick question, 
 LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer than any Q&A answer
 PRESENTER_SHARE = 0.2  # of the top speaker's talk time
 PRESENTER_MIN_TALK_S = 120.0
+PRESENTER_MIN_RUN_S = 120.0  # a presenter speaks alone for at least this long at some point
 NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
 NEUTRAL_MAX_WORDS = 4
 TAIL_S = 90.0
@@ -135,18 +136,30 @@ def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> Bound
 
 
 def _presenters(cues: Sequence[Cue]) -> set[str]:
+    """Speakers with a large share of the talk who also held the floor alone for a while.
+
+    The second condition keeps a free discussion (many voices, equal shares, short turns) from
+    reading as one long presentation by "several presenters".
+    """
     talk: Counter[str] = Counter()
+    longest_run: dict[str, int] = {}
+    run_key, run_start = None, 0
     for c in cues:
         k = _key(c.speaker)
-        if k:
-            talk[k] += c.end_ms - c.start_ms
+        if not k:
+            continue
+        talk[k] += c.end_ms - c.start_ms
+        if k != run_key:
+            run_key, run_start = k, c.start_ms
+        longest_run[k] = max(longest_run.get(k, 0), c.end_ms - run_start)
     if not talk:
         return set()
     top = max(talk.values())
     return {
         k
         for k, ms in talk.items()
-        if ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000)
+        if longest_run[k] >= PRESENTER_MIN_RUN_S * 1000
+        and (ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000))
     }
 
 

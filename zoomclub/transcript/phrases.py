@@ -11,6 +11,7 @@ far?", "... before I move on?") are not hand-offs at all.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -50,6 +51,7 @@ _STRONG_RE = re.compile("|".join(_STRONG), re.IGNORECASE)
 _WEAK_RE = re.compile("|".join(_WEAK), re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def handoff_strength(text: str) -> int:
     """2 for a strong hand-off remark, 1 for a weak one, 0 for none or a between-sections pause."""
     norm = text.replace("’", "'")

@@ -1,0 +1,304 @@
+"""The Q&A boundary detector: plain cues in, a decision out (no files, servers or clocks)."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from zoomclub.errors import InputError
+from zoomclub.transcript.boundary import BoundaryDecision, detect_boundary
+from zoomclub.transcript.vtt import Cue
+
+DATA = Path(__file__).parent / "data" / "boundary"
+
+CONTENT = itertools.cycle(
+    [
+        "The main claim is that the retriever matters more than the reader.",
+        "If you look at this figure the exact match goes up by about five points.",
+        "They compare against a baseline without dense retrieval and the gap is large.",
+        "What I like is how they handle unanswerable questions in the benchmark.",
+        "The ablation removes the question encoder and things get noticeably worse.",
+    ]
+)
+
+
+class Talk:
+    """Builds a session cue by cue, like Zoom's transcript: one cue per chunk of speech."""
+
+    def __init__(self) -> None:
+        self.cues: list[Cue] = []
+        self.t = 0.0
+
+    def say(self, who: str | None, text: str, seconds: float = 6.0, gap: float = 0.6) -> float:
+        start = self.t
+        self.cues.append(Cue(int(start * 1000), int((start + seconds) * 1000), text, who))
+        self.t += seconds + gap
+        return start
+
+    def present(self, who: str | None, minutes: float) -> None:
+        end = self.t + minutes * 60
+        while self.t < end:
+            self.say(who, next(CONTENT), seconds=10.0)
+
+    def pause(self, who: str, askers: list[str]) -> None:
+        self.say(who, "Any questions so far?", 3)
+        for asker in askers:
+            self.say(asker, "Sorry, which dataset is that table on?", 4)
+            self.say(who, "It is Natural Questions, the held-out split.", 5)
+        self.say(who, "OK, let's continue.", 2)
+
+    def qa(self, host: str, members: list[str], rounds: int = 4, answer_s: float = 40) -> float:
+        first = self.t
+        for member in itertools.islice(itertools.cycle(members), rounds):
+            self.say(member, "I was wondering how this compares with sparse retrieval?", 7)
+            self.say(host, "Yeah, good question.", 2)
+            end = self.t + answer_s
+            while self.t < end:
+                self.say(host, next(CONTENT), 10)
+        return first
+
+    def silence(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def session(
+    host: str = "Ada Lovelace",
+    members: tuple[str, ...] = ("Bo Chen", "Zoë Wójcik", "李明"),
+    closing: str | None = "So that's the paper. Let's open it up for questions.",
+) -> tuple[Talk, float]:
+    """Chatter, three sections with question pauses (about 45 minutes), a closing remark."""
+    s = Talk()
+    s.say(host, "Hi everyone, can you see my screen?", 3)
+    s.say(members[0], "Yes.", 1)
+    s.say(members[1], "Hi all!", 1)
+    s.say(host, "Let's give people a minute to join.", 3)
+    s.say(members[2], "Good morning from Lisbon.", 2)
+    s.present(host, 14)
+    s.pause(host, [members[0]])
+    s.present(host, 14)
+    s.pause(host, [members[1], members[2]])
+    s.present(host, 14)
+    closing_start = s.t - 10.6
+    if closing:
+        closing_start = s.say(host, closing, 5)
+    return s, closing_start
+
+
+def assert_cut_between(d: BoundaryDecision, closing_start: float, first_qa: float) -> None:
+    assert not d.needs_review, d
+    assert d.facilitation_end_s is not None, d
+    assert closing_start - 5 <= d.facilitation_end_s <= first_qa + 0.5, d
+
+
+def test_cut_between_the_closing_remark_and_the_first_question() -> None:
+    s, closing = session()
+    s.silence(3)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert d.confidence >= 0.8
+    assert any("hand-off" in e for e in d.evidence)
+
+
+def test_a_recording_that_stops_after_the_closing_has_no_qa() -> None:
+    s, _ = session(closing="That's all I have, thanks for listening!")
+    d = detect_boundary(s.cues)
+    assert d.facilitation_end_s is None and not d.needs_review
+    assert d.reason == "recording holds no Q&A"
+
+
+def test_no_closing_remark_cuts_at_the_first_question() -> None:
+    s, last_line = session(closing=None)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
+def test_long_silence_before_qa_is_cut_before_the_silence() -> None:
+    s, closing = session()
+    s.silence(150)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert d.facilitation_end_s is not None and d.facilitation_end_s < closing + 10
+
+
+def test_a_long_answer_after_the_hand_off_does_not_move_the_cut_later() -> None:
+    s, closing = session()
+    first = s.qa("Ada Lovelace", ["Bo Chen"], rounds=1, answer_s=300)  # a 5-minute answer
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_twenty_minutes_of_qa_with_long_answers() -> None:
+    s, closing = session()
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "Ingrid Solberg", "kim"], 12, 90)
+    assert s.t - first > 20 * 60
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_paper_vocabulary_is_not_a_hand_off() -> None:
+    s = Talk()
+    s.present("Ada", 10)
+    s.say("Ada", "The endpointer decides when to stop the recording on the device.", 5)
+    s.say("Ada", "So any question the user asks goes through the retriever first.", 5)
+    s.present("Ada", 10)
+    s.pause("Ada", ["Bo"])
+    s.say("Ada", "They wrap up the proof in the appendix.", 4)
+    s.present("Ada", 20)
+    closing = s.say("Ada", "OK, I'll stop sharing now. Questions?", 4)
+    first = s.qa("Ada", ["Bo", "Cy", "Di"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_co_facilitators_invited_author_and_a_rename() -> None:
+    s = Talk()
+    s.present("Priya Raman", 10)
+    s.pause("Priya Raman", ["Bo"])
+    s.present("Tomás O'Neill", 12)  # co-facilitator
+    s.say("Tomás O'Neill", "Now Lukas, one of the authors, will walk us through the method.", 4)
+    s.present("Lukas Nowak", 11)  # invited author
+    s.pause("Lukas Nowak", ["Cy"])
+    s.present("Priya (she/her)", 10)  # Priya renamed herself
+    closing = s.say("Priya (she/her)", "That's it from me. Happy to take questions.", 4)
+    first = s.qa("Lukas Nowak", ["Bo", "Cy", "Di"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert "lukas nowak" in d.evidence[0] and "tomás o'neill" in d.evidence[0]
+
+
+def test_a_generic_name_shared_with_a_member_never_leaks() -> None:
+    s, last_line = session(host="iPhone", closing=None)
+    s.say("iPhone", "Can I ask about the evaluation? Did they try other datasets?", 6)  # a member
+    s.qa("iPhone", ["Bo Chen"], rounds=1)
+    s.qa("iPhone", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    d = detect_boundary(s.cues)
+    assert d.needs_review
+    assert "generic display name" in d.reason
+
+
+def test_a_generic_name_with_a_hand_off_is_cut_at_the_hand_off() -> None:
+    s, closing = session(host="Zoom user")
+    first = s.qa("Zoom user", ["Zoom user", "Bo Chen"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_without_speakers_cut_at_the_hand_off() -> None:
+    s, closing = session(host=None, members=(None, None, None))  # type: ignore[arg-type]
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert "no speaker labels" in d.evidence[0]
+
+
+def test_captions_without_a_hand_off_are_held() -> None:
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None
+
+
+def test_captions_with_questions_before_the_hand_off_are_held() -> None:
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.qa(None, [None, None], rounds=3, answer_s=10)  # type: ignore[arg-type, list-item]
+    s.say(None, "Great questions, thanks for listening everyone!", 3)
+    s.qa(None, [None], rounds=2)  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review
+    assert "questions before the hand-off" in d.reason
+
+
+def test_no_one_holding_the_floor_is_held() -> None:
+    s = Talk()
+    for who in itertools.islice(itertools.cycle(["Ada", "Bo", "Cy", "Di"]), 300):
+        s.say(who, "I think so, but what about the baseline?", 5)
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None
+
+
+def test_a_discussion_between_presentations_is_held() -> None:
+    s = Talk()
+    s.present("Ada", 15)
+    s.qa("Ada", ["Bo", "Cy", "Di", "Ed", "Flo"], rounds=6, answer_s=10)
+    s.present("Ada", 15)
+    s.say("Ada", "Let's open it up for questions.", 3)
+    s.qa("Ada", ["Bo", "Cy"])
+    d = detect_boundary(s.cues, facilitation_minutes=35)
+    assert d.needs_review
+    assert "discussion between two presentations" in d.reason
+
+
+def test_a_cut_far_from_the_clubs_usual_length_is_held() -> None:
+    s, closing = session()
+    s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    d = detect_boundary(s.cues, facilitation_minutes=150)
+    assert d.needs_review
+    assert d.facilitation_end_s is not None and d.facilitation_end_s <= closing + 10
+    assert "far from the club's usual length" in d.reason
+
+
+def test_the_result_is_within_the_recording() -> None:
+    s, _ = session()
+    s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    d = detect_boundary(s.cues, recording_duration_s=600.0)
+    assert d.facilitation_end_s is not None and 0 <= d.facilitation_end_s <= 600.0
+
+
+def test_trailing_silence_is_cut_off_when_there_is_no_qa() -> None:
+    s, _ = session()
+    speech_end = s.cues[-1].end_ms / 1000
+    d = detect_boundary(s.cues, recording_duration_s=speech_end + 600)
+    assert d.facilitation_end_s == pytest.approx(speech_end)
+    assert not d.needs_review
+    short = detect_boundary(s.cues, recording_duration_s=speech_end + 20)
+    assert short.facilitation_end_s is None
+
+
+def test_a_segment_boundary_near_the_cut_is_evidence() -> None:
+    s, closing = session()
+    s.silence(40)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    plain = detect_boundary(s.cues)
+    with_segments = detect_boundary(s.cues, segment_bounds_s=[(0.0, closing + 8), (first - 2, s.t)])
+    assert with_segments.confidence > plain.confidence
+    assert any("segment" in e for e in with_segments.evidence)
+    assert with_segments.facilitation_end_s == plain.facilitation_end_s
+
+
+def test_empty_input_is_held_and_bad_arguments_are_input_errors() -> None:
+    d = detect_boundary([])
+    assert d.needs_review and d.facilitation_end_s is None
+    with pytest.raises(InputError):
+        detect_boundary([], facilitation_minutes=0)
+    with pytest.raises(InputError):
+        detect_boundary([], facilitation_minutes=float("nan"))
+    with pytest.raises(InputError):
+        detect_boundary([], recording_duration_s=-1)
+
+
+def test_to_json_shape() -> None:
+    s, _ = session()
+    payload = detect_boundary(s.cues).to_json()
+    assert list(payload) == ["facilitation_end", "needs_review", "confidence", "reason", "evidence"]
+    assert json.loads(json.dumps(payload)) == payload
+    assert 0 <= payload["confidence"] <= 1
+
+
+def test_labelled_set_has_no_leaks() -> None:
+    """The evaluation of bench/boundary_eval.py over the committed labelled set."""
+    spec = importlib.util.spec_from_file_location(
+        "boundary_eval", Path(__file__).parent.parent / "bench" / "boundary_eval.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    labels = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+    assert len(labels) >= 40
+    totals = module.evaluate(DATA, quiet=True)
+    n = sum(totals.values())
+    assert totals["leaked"] == 0, totals
+    assert totals["correct"] >= 0.9 * n, totals
+    assert totals["held"] <= 0.1 * n, totals
