@@ -11,9 +11,9 @@ far?", "... before I move on?") are not hand-offs at all.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 
 _STRONG = [
     r"\bopen (?:it|this|things|that) (?:up|back up)\b",
