@@ -838,3 +838,10 @@ def test_cli_serves_in_the_foreground_until_interrupted() -> None:
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "# stopped" in err
+
+
+def test_delay_fault_makes_a_client_time_out(api: Api) -> None:
+    api.emu.inject(Fault(host="api", delay_s=0.5))
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.s.get(f"{api.emu.api_url}/users/{api.emu.user_id}", timeout=0.1)
+    assert api("GET", f"/users/{api.emu.user_id}").status_code == 200

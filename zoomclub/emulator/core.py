@@ -10,6 +10,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -322,7 +323,7 @@ class ZoomEmulator(Dispatcher):
         meeting_id: int | None = None,
         topic: str = "Paper club",
         start_time: datetime,
-        segments: list[Segment] | tuple[Segment, ...],
+        segments: Sequence[Segment],
         ready_at: datetime | None = None,
         transcript_ready_at: datetime | None = None,
         uuid: str | None = None,
