@@ -174,6 +174,17 @@ def test_probe_rejects_a_truncated_download(media: dict[str, Path], tmp_path: Pa
         probe(cut)
 
 
+def test_probe_rejects_a_truncated_faststart_file(media: dict[str, Path], tmp_path: Path) -> None:
+    # With the index first, half a file opens fine; the missing packets must still be noticed.
+    fast = tmp_path / "fast.mp4"
+    ffmpeg("-i", str(media["seg1.mp4"]), "-c", "copy", "-movflags", "+faststart", str(fast))
+    data = fast.read_bytes()
+    cut = tmp_path / "half.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(MediaError, match="truncated"):
+        probe(cut)
+
+
 def test_probe_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no such media file"):
         probe(tmp_path / "nope.mp4")
@@ -317,6 +328,16 @@ def test_concat_refuses_parts_it_cannot_join(
     with pytest.raises(MediaError, match=match):
         concat([(media["seg1.mp4"], None), (media[other], None)], dest)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_concat_of_one_part(media: dict[str, Path], tmp_path: Path) -> None:
+    cut = concat([(media["talk.mp4"], 2.0)], tmp_path / "one.mp4")
+    assert cut.end_s <= 2.0 and cut == trim(media["talk.mp4"], tmp_path / "t.mp4", 2.0)
+    whole = concat([(media["talk.mp4"], None)], tmp_path / "whole.mp4")
+    assert [s.packets for s in whole.streams] == [
+        s.packets for s in probe(media["talk.mp4"]).streams
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.mp4", "t.mp4", "whole.mp4"]
 
 
 def test_concat_needs_parts(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -99,9 +100,11 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
     dest = Path(dest)
     if not parts:
         raise MediaError(f"nothing to join into {dest.name}")
+    if len(parts) == 1 and parts[0][1] is not None:
+        # The usual meeting: one segment, one cut. Cut straight into dest (half the writing).
+        return trim(Path(parts[0][0]), dest, parts[0][1])
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.stem}.parts-") as tmpdir:
-        work = Path(tmpdir)
+    with _scratch_dir(dest) as work:
         pieces: list[tuple[Path, MediaInfo]] = []
         for i, (path, end_s) in enumerate(parts):
             path = Path(path)
@@ -136,6 +139,19 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
             )
     log.info("joined %d parts -> %s (%.3f s)", len(pieces), dest.name, info.duration_s)
     return info
+
+
+@contextmanager
+def _scratch_dir(dest: Path) -> Iterator[Path]:
+    """A fixed scratch directory beside ``dest``: a run killed with -9 leaves one, the next reuses
+    it (emptied first), and it is removed whatever happens."""
+    work = dest.with_name(f".{dest.name}.parts")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _ffconcat(pieces: list[tuple[Path, MediaInfo]]) -> str:

@@ -144,6 +144,13 @@ def probe(path: Path) -> MediaInfo:
                 end[p.stream] = e
             if not p.discard and (p.stream not in start or p.pts < start[p.stream]):
                 start[p.stream] = p.pts
+        for t in wanted:
+            indexed = container.streams[t.index].frames or 0  # from the index (MP4 stsz)
+            if count[t.index] < indexed:
+                raise MediaError(
+                    f"{path.name}: the {t.kind} stops after {count[t.index]} of its {indexed} "
+                    "packets (truncated file?)"
+                )
         infos = tuple(
             _stream_info(container.streams[t.index], t, start, end, count[t.index]) for t in wanted
         )
