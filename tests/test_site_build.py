@@ -161,10 +161,13 @@ def test_audio_only_session_without_transcript(site: Path) -> None:
 def test_search_index_holds_sessions_and_terms(site: Path) -> None:
     index = json.loads((site / "search-index.json").read_text())
     keys = [s[0] for s in index["sessions"]]
-    assert keys[0] == "2026-01-07-attention"
-    assert decode_postings(index["terms"]["recurrence"]) == [0]
+    assert keys == ["2025-12-10-audio-only", "2025-12-17-hostile", "2026-01-07-attention"]
+    assert index["sessions"][2][1:] == ["2026-01-07", "Attention Is All You Need", "Ada Lovelace"]
+    assert decode_postings(index["terms"]["recurrence"]) == [2]
     assert "mallory" not in index["terms"]  # speaker labels are not transcript text
     assert decode_postings(index["terms"]["fine"]) == [1]
+    terms = (site / "sessions/2026-01-07-attention/search-terms.txt").read_text().split(" ")
+    assert "recurrence" in terms and terms == sorted(set(terms))
     js = (site / "search-index.js").read_text()
     assert js.startswith("window.ZC_INDEX = {") and js.rstrip().endswith(";")
 
@@ -207,6 +210,7 @@ def test_adding_one_session_rewrites_only_what_changed(tmp_path: Path) -> None:
         [
             "sessions/2026-01-14-bert/index.html",
             "sessions/2026-01-14-bert/search.js",
+            "sessions/2026-01-14-bert/search-terms.txt",
             "search-index.json",
             "search-index.js",
             "index.html",
@@ -216,8 +220,12 @@ def test_adding_one_session_rewrites_only_what_changed(tmp_path: Path) -> None:
     after = {p: p.stat().st_mtime_ns for p in before}
     assert [p for p in before if before[p] != after[p]] == [tmp_path / "index.html"]
     index = json.loads((tmp_path / "search-index.json").read_text())
-    assert index["sessions"][0][0] == "2026-01-14-bert"
-    assert decode_postings(index["terms"]["recurrence"]) == [1]  # renumbered, not re-read
+    assert index["sessions"][3][0] == "2026-01-14-bert"  # appended: other postings untouched
+    assert decode_postings(index["terms"]["recurrence"]) == [2]
+    assert decode_postings(index["terms"]["masked"]) == [3]
+    full = build(storage)  # a full rebuild composes the same index from the term files
+    assert full.pages_rendered == 4  # type: ignore[attr-defined]
+    assert json.loads((tmp_path / "search-index.json").read_text()) == index
 
 
 def test_a_changed_entry_is_rerendered_even_when_not_named(tmp_path: Path) -> None:
@@ -239,8 +247,12 @@ def test_a_removed_session_loses_its_page_but_not_its_media(tmp_path: Path) -> N
     report = build(storage, changed=[])
     assert sorted(report.deleted) == [  # type: ignore[attr-defined]
         "sessions/2026-01-07-attention/index.html",
+        "sessions/2026-01-07-attention/search-terms.txt",
         "sessions/2026-01-07-attention/search.js",
     ]
+    index = json.loads((tmp_path / "search-index.json").read_text())
+    assert [s[0] for s in index["sessions"]] == ["2025-12-10-audio-only", "2025-12-17-hostile"]
+    assert "recurrence" not in index["terms"]
     assert (tmp_path / "sessions/2026-01-07-attention/transcript.vtt").exists()
     assert "2026-01-07-attention" not in (tmp_path / "index.html").read_text()
 
@@ -290,3 +302,18 @@ def test_bad_catalog_is_an_input_error(tmp_path: Path) -> None:
     storage.put_bytes("catalog.json", b"{nope", content_type="application/json")
     with pytest.raises(InputError, match=r"catalog\.json"):
         build(storage)
+
+
+def test_full_rebuild_renders_from_shards_without_parsing_transcripts(tmp_path: Path) -> None:
+    storage = standard_archive(tmp_path)
+    build(storage)
+    page_path = tmp_path / "sessions/2026-01-07-attention/index.html"
+    cold = page_path.read_bytes()
+    # same catalog entry (so same transcript hash): a rebuild must not need the VTT again
+    (tmp_path / "sessions/2026-01-07-attention/transcript.vtt").write_bytes(b"unreadable now")
+    report = build(storage)
+    assert report.pages_rendered == 3 and report.problems == []  # type: ignore[attr-defined]
+    assert page_path.read_bytes() == cold
+    # naming the session forces a re-parse, which now finds the broken file
+    report = build(storage, changed=["2026-01-07-attention"])
+    assert report.problems  # type: ignore[attr-defined]

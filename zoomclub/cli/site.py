@@ -39,8 +39,8 @@ def build(services: Services, sessions: tuple[str, ...], as_json: bool) -> None:
     click.echo(
         f"site: {report.sessions} sessions, {report.pages_rendered} pages rendered, "
         f"{len(report.written)} files written, {len(report.skipped)} unchanged, "
-        f"{len(report.deleted)} removed; search index {report.search_index_bytes:,} bytes "
-        f"({report.search_index_gzip_bytes:,} gzipped); {report.seconds:.2f}s"
+        f"{len(report.deleted)} removed; search index {report.search_index_bytes:,} bytes; "
+        f"{report.seconds:.2f}s"
     )
     for problem in report.problems:
         click.echo(f"  problem: {problem}", err=True)

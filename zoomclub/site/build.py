@@ -4,20 +4,26 @@ Output (next to the archive's own files, so any static host, S3 website or ``fil
 
     index.html  upcoming.html  feed.xml  calendar.ics  search-index.json  search-index.js
     static/site.css  static/site.js
-    sessions/<key>/index.html  sessions/<key>/search.js
-    site-state.json       what the last build wrote (per-session fingerprints, terms, hashes)
+    sessions/<key>/index.html  sessions/<key>/search.js  sessions/<key>/search-terms.txt
+    site-state.json       what the last build did (per-session fingerprints, output hashes)
 
-A session page is re-rendered when its catalog entry changed (a fingerprint of the entry, which
-includes the transcript's SHA-256), when the caller names it in ``changed``, when the templates
-changed, or on a full rebuild (``changed=None``). The term index is recomposed from the term
-strings in ``site-state.json``, so an incremental build reads one transcript, not a thousand.
+Work per session, cheapest first:
+
+- *keep*: nothing changed (its catalog entry's fingerprint, which covers the transcript's
+  SHA-256, matches the last build) and this is an incremental build (``changed`` given).
+- *re-render*: a full rebuild (``changed=None``) or new templates: the page is rendered again from
+  the cues in the session's own ``search.js`` shard; the VTT is not parsed again.
+- *parse*: new, changed, named in ``changed``, or no usable shard: the transcript is parsed, and
+  the page, shard and term file are written.
+
+The search index is updated by appending new sessions' terms when only sessions were added, and
+recomposed from the ``search-terms.txt`` files otherwise (see :mod:`zoomclub.site.search`).
 Pages are written before ``site-state.json``: a build killed half-way leaves the old state, and
 the next build redoes what the killed one had not recorded.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
@@ -42,7 +48,7 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "site-state.json"
 CATALOG_KEY = "catalog.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript"}
 UPCOMING_LIMIT = 12
 WRITERS = 8
@@ -58,7 +64,6 @@ class SiteReport:
     skipped: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     search_index_bytes: int = 0
-    search_index_gzip_bytes: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -160,10 +165,13 @@ class _Writer:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_cues(storage: Storage, s: SessionView, report: SiteReport) -> tuple[list[Cue], str]:
+def _read_cues(
+    storage: Storage, s: SessionView, report: SiteReport
+) -> tuple[list[Cue] | None, str]:
+    """Parsed cues (None: no transcript) and the note to show when there are none."""
     vtt = s.files.get("transcript")
     if vtt is None:
-        return [], "No transcript is published for this session."
+        return None, "No transcript is published for this session."
     key = f"sessions/{s.key}/{vtt.name}"
     try:
         return parse_vtt(storage.get_bytes(key), source=key).cues, ""
@@ -173,7 +181,23 @@ def _read_cues(storage: Storage, s: SessionView, report: SiteReport) -> tuple[li
         problem = f"{s.key}: {exc}"
     log.warning("site: %s", problem)
     report.problems.append(problem)
-    return [], "The transcript for this session could not be read."
+    return None, "The transcript for this session could not be read."
+
+
+def _cached_cues(storage: Storage, key: str) -> list[Cue] | None:
+    try:
+        return search.read_shard(storage.get_bytes(f"sessions/{key}/search.js"))
+    except ObjectNotFound:
+        return None
+
+
+def _terms_sha(terms: str | None) -> str | None:
+    return None if terms is None else _sha(terms.encode("utf-8"))[:20]
+
+
+def _index_session(s: SessionView) -> search.IndexSession:
+    date = s.start.date().isoformat() if s.start else ""
+    return search.IndexSession(s.key, date, s.title, s.facilitator or "")
 
 
 def build_site(
@@ -188,7 +212,7 @@ def build_site(
     private_link_ttl_s: int | None = None,
     now: datetime | None = None,
 ) -> SiteReport:
-    """Render the site into ``storage``; ``changed`` names sessions to redo (None: everything).
+    """Render the site into ``storage``; ``changed`` names sessions to redo (None: every page).
 
     Raises :class:`InputError` for a bad time zone, site URL or catalog, and
     :class:`~zoomclub.errors.StorageError` when the store fails (nothing is half-recorded: rerun).
@@ -210,46 +234,48 @@ def build_site(
     static, asset_version, template_version = _package_files()
     catalog = _load_catalog(storage)
     state = _load_state(storage)
-    full = changed is None or state.get("templates") != template_version
+    rerender_all = changed is None or state.get("templates") != template_version
     redo = set(changed or ())
-    old_sessions: dict[str, Any] = state.get("sessions", {})
+    old: dict[str, Any] = state.get("sessions", {})
     sessions = [
         replace(s, start=s.start.astimezone(tz) if s.start else None) for s in catalog.sessions
     ]
     report = SiteReport(sessions=len(sessions))
-    writer = _Writer(storage, report, dict(state.get("outputs", {})), full)
-    new_sessions: dict[str, Any] = {}
+    writer = _Writer(storage, report, dict(state.get("outputs", {})), full=changed is None)
+    new_state: dict[str, Any] = {}
+    fresh_terms: dict[str, str | None] = {}  # terms of the sessions parsed in this build
     try:
         for s in sessions:
-            prev = old_sessions.get(s.key)
-            if not full and s.key not in redo and prev and prev.get("fp") == s.fingerprint:
-                new_sessions[s.key] = prev
+            prev: dict[str, Any] = old.get(s.key) or {}
+            same = prev.get("fp") == s.fingerprint and s.key not in redo
+            if same and not rerender_all:
+                new_state[s.key] = prev
                 continue
-            new_sessions[s.key] = _build_session(
-                storage, s, writer, report, club_name, asset_version
+            has_vtt = "transcript" in s.files
+            cues: list[Cue] | None = None
+            note = "No transcript is published for this session."
+            if same and has_vtt and prev.get("terms_sha"):
+                cues = _cached_cues(storage, s.key)  # a re-render needs no VTT parse
+            shard: search.Shard | None = None
+            if cues is None and has_vtt:
+                cues, note = _read_cues(storage, s, report)
+                shard = search.build_shard(s.key, cues) if cues else None
+                fresh_terms[s.key] = shard.terms if shard else None
+            _write_session(writer, s, cues, shard, note, club_name, asset_version, report)
+            terms_sha = (
+                _terms_sha(fresh_terms[s.key]) if s.key in fresh_terms else prev.get("terms_sha")
             )
-        for key in sorted(set(old_sessions) - set(new_sessions)):
-            for name in ("index.html", "search.js"):
+            new_state[s.key] = {"fp": s.fingerprint, "terms_sha": terms_sha}
+        for key in sorted(set(old) - set(new_state)):
+            for name in ("index.html", "search.js", "search-terms.txt"):
                 writer.delete(f"sessions/{key}/{name}")
         writer.flush()
 
         for name, data in static.items():
             writer.put(f"static/{name}", data, STATIC_FILES[name])
-        index = search.compose_index(
-            [
-                search.IndexSession(
-                    s.key,
-                    s.start.date().isoformat() if s.start else "",
-                    s.title,
-                    s.facilitator or "",
-                )
-                for s in sessions
-            ],
-            [new_sessions[s.key].get("terms") for s in sessions],
-        )
+        index, order = _search_index(storage, state, sessions, old, new_state, fresh_terms)
         index_json, index_js = search.index_files(index)
         report.search_index_bytes = len(index_json)
-        report.search_index_gzip_bytes = len(gzip.compress(index_json, 6))
         writer.put("search-index.json", index_json, "application/json")
         writer.put("search-index.js", index_js, "text/javascript")
         page = render.render_index(
@@ -266,16 +292,17 @@ def build_site(
             "application/rss+xml",
         )
         writer.flush()
-        new_state = {
+        record = {
             "v": STATE_VERSION,
             "templates": template_version,
             "built_at": now.isoformat(),
-            "sessions": new_sessions,
+            "sessions": new_state,
+            "order": order,
             "outputs": writer.hashes,
         }
         storage.put_bytes(
             STATE_KEY,
-            json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
             content_type="application/json",
         )
     finally:
@@ -283,41 +310,96 @@ def build_site(
     report.seconds = round(time.perf_counter() - started, 3)
     log.info(
         "site: %d sessions, %d pages rendered, %d written, %d unchanged, %d deleted, "
-        "search index %d bytes (%d gzipped), %.2fs",
+        "search index %d bytes, %.2fs",
         report.sessions,
         report.pages_rendered,
         len(report.written),
         len(report.skipped),
         len(report.deleted),
         report.search_index_bytes,
-        report.search_index_gzip_bytes,
         report.seconds,
     )
     return report
 
 
-def _build_session(
-    storage: Storage,
-    s: SessionView,
+def _write_session(
     writer: _Writer,
-    report: SiteReport,
+    s: SessionView,
+    cues: list[Cue] | None,
+    shard: search.Shard | None,
+    note: str,
     club_name: str,
     asset_version: str,
-) -> dict[str, Any]:
-    cues, note = _read_cues(storage, s, report)
+    report: SiteReport,
+) -> None:
     html = render.render_session(
-        s, cues, club_name=club_name, asset_version=asset_version, transcript_note=note
+        s, cues or [], club_name=club_name, asset_version=asset_version, transcript_note=note
     )
     writer.put(f"sessions/{s.key}/index.html", html.encode("utf-8"), "text/html; charset=utf-8")
     report.pages_rendered += 1
-    terms: str | None = None
-    if cues:
-        shard = search.build_shard(s.key, cues)
-        writer.put(f"sessions/{s.key}/search.js", shard.script.encode("utf-8"), "text/javascript")
-        terms = shard.terms
-    elif writer.hashes.get(f"sessions/{s.key}/search.js"):
-        writer.delete(f"sessions/{s.key}/search.js")
-    return {"fp": s.fingerprint, "terms": terms}
+    shard_key, terms_key = f"sessions/{s.key}/search.js", f"sessions/{s.key}/search-terms.txt"
+    if shard is not None:
+        writer.put(shard_key, shard.script.encode("utf-8"), "text/javascript")
+        writer.put(terms_key, shard.terms.encode("utf-8"), "text/plain; charset=utf-8")
+    elif not cues and shard_key in writer.hashes:
+        writer.delete(shard_key)
+        writer.delete(terms_key)
+
+
+def _load_index(storage: Storage) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(storage.get_bytes("search-index.json"))
+    except (ObjectNotFound, ValueError, UnicodeDecodeError):
+        return None
+    ok = isinstance(doc, dict) and doc.get("v") == 1
+    ok = ok and all(
+        isinstance(doc.get(k), t)
+        for k, t in (("sessions", list), ("common", list), ("terms", dict))
+    )
+    return doc if ok else None
+
+
+def _search_index(
+    storage: Storage,
+    state: dict[str, Any],
+    sessions: list[SessionView],
+    old: dict[str, Any],
+    new_state: dict[str, Any],
+    fresh_terms: dict[str, str | None],
+) -> tuple[dict[str, Any], list[str]]:
+    """(index, ordinal order of keys): appended to when sessions were only added, else recomposed."""
+    by_key = {s.key: s for s in sessions}
+    order: list[str] = [k for k in state.get("order", []) if isinstance(k, str)]
+    unchanged_terms = all(
+        k in new_state and new_state[k].get("terms_sha") == old.get(k, {}).get("terms_sha")
+        for k in order
+    )
+    index = _load_index(storage) if order and unchanged_terms else None
+    if index is not None and len(index["sessions"]) == len(order):
+        added = [s.key for s in reversed(sessions) if s.key not in set(order)]
+        new_order = order + added
+        search.append_to_index(
+            index,
+            [_index_session(by_key[k]) for k in new_order],
+            {len(order) + i: _terms_for(storage, k, fresh_terms) for i, k in enumerate(added)},
+        )
+        return index, new_order
+    new_order = [s.key for s in reversed(sessions)]  # oldest first: new sessions append
+    terms = [
+        _terms_for(storage, k, fresh_terms) if new_state[k].get("terms_sha") else None
+        for k in new_order
+    ]
+    return search.compose_index([_index_session(by_key[k]) for k in new_order], terms), new_order
+
+
+def _terms_for(storage: Storage, key: str, fresh_terms: dict[str, str | None]) -> str | None:
+    if key in fresh_terms:
+        return fresh_terms[key]
+    try:
+        return storage.get_bytes(f"sessions/{key}/search-terms.txt").decode("utf-8")
+    except ObjectNotFound:
+        log.warning("site: %s has no search-terms.txt; its transcript is not searchable", key)
+        return None
 
 
 def _build_schedule(

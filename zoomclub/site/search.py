@@ -7,12 +7,14 @@ A browser cannot hold 1000 hours of transcript text, so search has two levels:
    title, facilitator) and maps each transcript term to the sessions that say it. Session
    numbers are delta-encoded in base 36. Terms said in more than half of the sessions are listed
    once under ``common`` instead: they cannot narrow a search, only make the index big.
-2. ``sessions/<key>/search.js`` holds that session's cues (start second, speaker, text). The page
+2. ``sessions/<key>/search.js`` holds that session's cues (start ms, speaker, text). The page
    loads the shards of the candidate sessions only (newest first, a page at a time) with a
    ``<script>`` tag, and matches the phrase exactly to link to the moment it was said.
 
-The term index is recomposed on every build from per-session term strings kept in the build
-state, so adding one session never re-reads the other transcripts.
+Each session's unique terms are also kept in ``sessions/<key>/search-terms.txt``. Adding a session
+appends its terms to the existing index (new sessions take the next ordinals; the page orders
+results by date); anything else (a removed or re-transcribed session) recomposes the index from
+the term files. Neither path re-reads other transcripts.
 
 Tokens are runs of letters and digits, lowercased: Python's ``[^\\W_]+`` and the browser's
 ``[\\p{L}\\p{N}]+`` with the ``u`` flag, kept in step by the tests.
@@ -24,6 +26,8 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from zoomclub.transcript.vtt import Cue
 
@@ -71,9 +75,14 @@ def js_literal(value: object) -> str:
     return raw.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+SHARD_VERSION = 2
+_SHARD_PREFIX = "window.zcShard && window.zcShard("
+_SHARD_SUFFIX = ");\n"
+
+
 @dataclass(frozen=True)
 class Shard:
-    """One session's searchable text: its term string (for the build state) and its browser file."""
+    """One session's searchable text: its term string (for the global index) and its browser file."""
 
     terms: str  # unique tokens, space-separated, sorted
     script: str  # sessions/<key>/search.js
@@ -88,10 +97,33 @@ def build_shard(key: str, cues: Iterable[Cue]) -> Shard:
         sp = -1
         if cue.speaker:
             sp = speakers.setdefault(cue.speaker, len(speakers))
-        rows.append([cue.start_ms // 1000, sp, cue.text])
-    data = {"key": key, "speakers": list(speakers), "cues": rows}
-    script = f"window.zcShard && window.zcShard({js_literal(data)});\n"
+        rows.append([cue.start_ms, sp, cue.text])
+    data = {"v": SHARD_VERSION, "key": key, "speakers": list(speakers), "cues": rows}
+    script = f"{_SHARD_PREFIX}{js_literal(data)}{_SHARD_SUFFIX}"
     return Shard(terms=" ".join(sorted(seen)), script=script)
+
+
+def read_shard(script: bytes) -> list[Cue] | None:
+    """The cues back from a ``search.js`` this module wrote (None if it is not one)."""
+    text = script.decode("utf-8", "replace")
+    if not text.startswith(_SHARD_PREFIX) or not text.endswith(_SHARD_SUFFIX):
+        return None
+    try:
+        data = json.loads(text[len(_SHARD_PREFIX) : -len(_SHARD_SUFFIX)])
+        if data.get("v") != SHARD_VERSION:
+            return None
+        speakers = data["speakers"]
+        return [
+            Cue(
+                start_ms=int(ms),
+                end_ms=int(ms),
+                text=str(t),
+                speaker=speakers[sp] if sp >= 0 else None,
+            )
+            for ms, sp, t in data["cues"]
+        ]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -118,21 +150,51 @@ def compose_index(
                 postings[t] = [i]
             else:
                 lst.append(i)
-    common: list[str] = []
-    encoded: dict[str, str] = {}
     limit = with_text * COMMON_SHARE if with_text >= MIN_SESSIONS_FOR_COMMON else float("inf")
-    for t in sorted(postings):
-        lst = postings[t]
-        if len(lst) > limit:
-            common.append(t)
-        else:
-            encoded[t] = encode_postings(lst)
+    common = sorted(t for t, lst in postings.items() if len(lst) > limit)
+    common_set = set(common)
+    digits = [_b36(n) for n in range(len(sessions))]
+    encoded = {
+        t: ",".join([digits[lst[0]]] + [digits[b - a] for a, b in pairwise(lst)])
+        for t, lst in sorted(postings.items())
+        if t not in common_set
+    }
     return {
         "v": 1,
-        "sessions": [[s.key, s.date, s.title, s.facilitator] for s in sessions],
+        "sessions": [_session_row(s) for s in sessions],
         "common": common,
         "terms": encoded,
     }
+
+
+def _session_row(s: IndexSession) -> list[str]:
+    return [s.key, s.date, s.title, s.facilitator]
+
+
+def append_to_index(
+    index: dict[str, Any], sessions: Sequence[IndexSession], new_terms: dict[int, str | None]
+) -> None:
+    """Add sessions at new ordinals (``new_terms``: ordinal -> term string) to a composed index.
+
+    ``sessions`` is the full, updated session list (titles may have changed); postings of existing
+    sessions are kept as they are, so only the new sessions' terms are touched.
+    """
+    index["sessions"] = [_session_row(s) for s in sessions]
+    common: set[str] = set(index["common"])
+    terms: dict[str, str] = index["terms"]
+    for ordinal in sorted(new_terms):
+        term_str = new_terms[ordinal]
+        if not term_str:
+            continue
+        for t in term_str.split(" "):
+            if t in common:
+                continue
+            current = terms.get(t)
+            if current is None:
+                terms[t] = _b36(ordinal)
+            else:
+                last = sum(int(p, 36) for p in current.split(","))
+                terms[t] = current + "," + _b36(ordinal - last)
 
 
 def index_files(index: dict[str, object]) -> tuple[bytes, bytes]:

@@ -132,8 +132,8 @@
       var ul = el("ul", "hits");
       hits.forEach(function (c) {
         var item = el("li"), a = el("a");
-        a.href = sessionHref(key, c[0]);
-        a.appendChild(el("time", "", clock(c[0])));
+        a.href = sessionHref(key, c[0] / 1000);
+        a.appendChild(el("time", "", clock(c[0] / 1000)));
         if (c[1] >= 0) a.appendChild(el("b", "speaker", shard.speakers[c[1]] + ":"));
         var span = el("span");
         var text = c[2].length > 220 ? c[2].slice(0, 217) + "…" : c[2];
@@ -176,8 +176,12 @@
       if (!qtoks.length) { box.hidden = true; return; }
       box.hidden = false;
       var cand = candidates(index, qtoks), phrase = " " + qtoks.join(" ");
-      for (var i = 0; i < index.sessions.length; i++) {
-        var s = index.sessions[i];
+      var order = index._order || (index._order = index.sessions.map(function (_, i) { return i; }).sort(function (a, b) {
+        var A = index.sessions[a], B = index.sessions[b];  /* newest first; ordinals are not dates */
+        return A[1] < B[1] ? 1 : A[1] > B[1] ? -1 : A[0] < B[0] ? 1 : -1;
+      }));
+      for (var j = 0; j < order.length; j++) {
+        var i = order[j], s = index.sessions[i];
         var meta = (" " + tokens(s[2] + " " + s[3]).join(" ")).indexOf(phrase) >= 0;
         if (meta || cand === null || cand.has(i)) pending.push(i);
       }
