@@ -54,6 +54,7 @@ the emulator's choices:
 from zoomclub.emulator.core import ZoomEmulator, needs_double_encoding
 from zoomclub.emulator.model import Fault, RecordedInstance, RequestRecord, Segment
 from zoomclub.emulator.signing import encrypted_token, webhook_signature
+from zoomclub.emulator.webhooks import signed_request, url_validation_payload
 
 DOUBLE_ENCODE_UUID = "/ajXp112QmuoKj4854875=="
 """A UUID that starts with ``/``: Zoom requires it URL-encoded twice in paths."""
@@ -70,5 +71,7 @@ __all__ = [
     "ZoomEmulator",
     "encrypted_token",
     "needs_double_encoding",
+    "signed_request",
+    "url_validation_payload",
     "webhook_signature",
 ]
