@@ -845,3 +845,35 @@ def test_delay_fault_makes_a_client_time_out(api: Api) -> None:
     with pytest.raises(requests.exceptions.ReadTimeout):
         api.s.get(f"{api.emu.api_url}/users/{api.emu.user_id}", timeout=0.1)
     assert api("GET", f"/users/{api.emu.user_id}").status_code == 200
+
+
+def test_webhook_retries_follow_zoom_schedule(
+    zoom_emulator: ZoomEmulator, fake_clock: FakeClock
+) -> None:
+    statuses = iter([500, 503, 204])
+    seen: list[tuple[float, str]] = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((fake_clock.monotonic(), self.headers["x-zm-request-timestamp"]))
+            self.send_response(next(statuses))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        inst = record(zoom_emulator)
+        payload = zoom_emulator.webhook_payload("recording.completed", inst.uuid)
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        assert zoom_emulator.deliver_webhook_with_retries(url, payload) == [500, 503, 204]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [t - seen[0][0] for t, _ in seen] == [0, 300, 1500]
+    assert fake_clock.sleeps == [300, 1200]
+    assert int(seen[2][1]) - int(seen[0][1]) == 1500  # each attempt signed at its own time

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 DOWNLOAD_TOKEN_TTL = timedelta(hours=24)
 PAGE_TOKEN_TTL = timedelta(minutes=15)
 SIGNED_URL_TTL = timedelta(hours=6)
+RETRY_SCHEDULE_S = (300.0, 1200.0, 3600.0)
 CONTENT_TYPES = {
     "MP4": "video/mp4",
     "M4A": "audio/mp4",
@@ -517,6 +518,27 @@ class ZoomEmulator(Dispatcher):
     ) -> tuple[int, bytes]:
         ts = timestamp if timestamp is not None else int(self.clock.now().timestamp())
         return deliver(url, payload, secret or self.webhook_secret_token, ts)
+
+    def deliver_webhook_with_retries(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        schedule: Sequence[float] = RETRY_SCHEDULE_S,
+        secret: str | None = None,
+    ) -> list[int]:
+        """Zoom's retry policy: the first attempt, then one retry after each ``schedule`` gap
+        (5, 20, 60 minutes) until an answer is 200 or 204. Waits on the emulator clock (a
+        FakeClock advances instantly); each attempt is signed afresh. Returns every status."""
+        statuses = []
+        for gap in (0.0, *schedule):
+            if gap:
+                self.clock.sleep(gap)
+            status, _ = self.deliver_webhook(url, payload, secret=secret)
+            statuses.append(status)
+            if status in (200, 204):
+                break
+        return statuses
 
     def not_found_response(self) -> Response:
         return json_response(404, {"code": 3301, "message": "This recording does not exist."})
