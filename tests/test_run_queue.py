@@ -232,3 +232,19 @@ def test_a_crashed_worker_leaves_the_job_due_again(factory: sessionmaker[Session
     )
     done = queue.run_due(factory, lambda ref: [Outcome("archived")], lambda: END + queue.LEASE)
     assert [r.state for r in done] == ["done"]
+
+
+def test_a_webhook_after_giving_up_tries_again(factory: sessionmaker[Session]) -> None:
+    add_meeting_session(factory)
+    clock = FakeClock(END)
+    with transaction(factory) as db:
+        queue.enqueue_ended_sessions(db, CLUB, clock.now())
+    drive(factory, clock, lambda ref: [Outcome("pending")], END + timedelta(days=5))
+    assert state(factory, "81234567890").state == "expired"
+    with transaction(factory) as db:
+        item = queue.enqueue_webhook(
+            db, 81234567890, "uuid==", now=clock.now(), deadline=timedelta(hours=48)
+        )
+    assert (item.ref, item.state) == ("81234567890", "queued")
+    (res,) = queue.run_due(factory, lambda ref: [Outcome("archived")], clock.now)
+    assert res.state == "done"

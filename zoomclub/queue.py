@@ -132,12 +132,20 @@ def enqueue(
 def enqueue_webhook(
     db: Session, meeting_id: int | None, uuid: str | None, *, now: datetime, deadline: timedelta
 ) -> QueueItem:
-    """A recording (or transcript) is ready: make the session's poll job due now, or queue the
-    instance UUID when no poll job is waiting."""
+    """A recording (or transcript) is ready. Make the session's poll job due now; a session
+    already archived or held stays so (duplicate deliveries are harmless); one we gave up on is
+    tried again (the recording came late after all). Otherwise queue the instance UUID."""
+    if uuid:
+        by_uuid = db.scalars(select(ArchiveJob).where(ArchiveJob.ref == uuid)).first()
+        if by_uuid is not None:
+            return enqueue(db, uuid, now=now, deadline=deadline, source="webhook")
     if meeting_id is not None:
         existing = db.scalars(select(ArchiveJob).where(ArchiveJob.ref == str(meeting_id))).first()
-        if existing is not None and existing.state == "queued":
-            return enqueue(db, meeting_id, now=now, deadline=deadline, source="webhook")
+        if existing is not None:
+            retry = existing.state in ("expired", "failed")
+            return enqueue(
+                db, meeting_id, now=now, deadline=deadline, source="webhook", force=retry
+            )
     ref: int | str = uuid if uuid else meeting_id  # type: ignore[assignment]
     return enqueue(db, ref, now=now, deadline=deadline, source="webhook")
 
