@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from zoomclub.clock import Clock, SystemClock
 from zoomclub.emulator import api, web
+from zoomclub.emulator.api_meetings import new_meeting_object
 from zoomclub.emulator.httpserver import Dispatcher, HostServer, Request, Response, json_response
 from zoomclub.emulator.media import default_cache_dir, media_file
 from zoomclub.emulator.model import (
@@ -349,7 +350,7 @@ class ZoomEmulator(Dispatcher):
                     "start_time": zulu(start_time),
                     "recurrence": {"type": 2, "weekly_days": weekday, "end_times": 12},
                 }
-                self.meetings[mid] = api.new_meeting_object(self, mid, body)
+                self.meetings[mid] = new_meeting_object(self, mid, body)
             else:
                 mid = meeting_id
             if uuid is None:
