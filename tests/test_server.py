@@ -184,3 +184,49 @@ def test_healthz_reports_and_fails_when_the_scheduler_stops(served: Served) -> N
     served.rt.scheduler.shutdown(wait=False)
     r = requests.get(served.url + "/healthz", timeout=5)
     assert r.status_code == 503 and r.json()["status"] == "unhealthy"
+
+
+def test_private_site_is_mounted_beside_the_api(tmp_path: Path) -> None:
+    from zoomclub.clock import FakeClock
+    from zoomclub.runtime import site_app
+    from zoomclub.settings import ServerSettings
+
+    settings = Settings(
+        server=ServerSettings(site_passphrase="members only"),
+        archive=ArchiveSettings(url=str(tmp_path / "archive")),
+        database_url=f"sqlite:///{tmp_path / 'site.db'}",
+    )
+    services = Services(settings=settings, clock=FakeClock())
+    site = site_app(services)
+    assert site is not None
+    assert site_app(Services(settings=Settings(database_url=settings.database_url))) is None
+    app = make_app(
+        ServerHooks(
+            webhook_secret="s",
+            admin_token=None,
+            clock=services.clock,
+            queue_archive=lambda mid, uuid, source: {},
+            health=lambda: (True, {}),
+            site_app=site,
+        )
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        base = f"http://127.0.0.1:{port}"
+        page = requests.get(base + "/", timeout=5, allow_redirects=False)
+        assert page.status_code in (302, 303, 307, 401) or "passphrase" in page.text.lower()
+        assert requests.get(base + "/healthz", timeout=5).status_code == 200
+        admin = requests.post(base + "/admin/archive", json={"meeting": "1"}, timeout=5)
+        assert admin.status_code == 403  # no admin token configured: the endpoint is off
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        services.close()

@@ -106,11 +106,22 @@ class Runtime:
         s = self.services
         results = sync_meetings(s.db, s.zoom, s.zoom_user_id, s.settings.club, s.clock.now())
         session = ",".join(f"{r.day}:{r.result}" for r in results)
+        if any(r.result not in ("unchanged", "failed", "deferred") for r in results):
+            self._publish_site()
         if any(r.result == "failed" for r in results):
             return "failed", session
         if any(r.result == "deferred" for r in results):
             return "deferred", session
         return "ok", session
+
+    def _publish_site(self) -> None:
+        """Meetings changed: rebuild the site so its calendar (and join links) follow."""
+        try:
+            from zoomclub.site.publish import publish_site
+
+            publish_site(self.services)
+        except Exception:  # the calendar can wait for the next change; the meetings are done
+            log.exception("site rebuild after a schedule change failed")
 
     def session_ended_job(self) -> tuple[str, str]:
         with transaction(self.services.db) as db:
@@ -225,19 +236,14 @@ def current() -> Runtime:
 # -- the process ----------------------------------------------------------------------------------
 
 
-def _site_app(services: Services) -> ASGIApp | None:
-    """The private site (passphrase-protected) when configured, else None."""
+def site_app(services: Services) -> ASGIApp | None:
+    """The members' site behind the passphrase when one is set (mounted at "/"), else None."""
     passphrase = services.settings.server.site_passphrase
     if passphrase is None:
         return None
-    try:
-        from zoomclub.site.serve import make_site_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        # HOOK: the site engineer's zoomclub.site.serve is not in this build yet.
-        log.warning("site_passphrase is set but the private site server is not available")
-        return None
-    app: ASGIApp = make_site_app(services.storage, passphrase=passphrase.get_secret_value())
-    return app
+    from zoomclub.site.serve import make_site_app
+
+    return make_site_app(services.storage, passphrase=passphrase.get_secret_value())
 
 
 def _standby(lock: Any, stop: threading.Event, retry_s: float) -> bool:
@@ -320,7 +326,7 @@ def _run_locked(
                 clock=services.clock,
                 queue_archive=rt.queue_archive,
                 health=rt.health,
-                site_app=_site_app(services),
+                site_app=site_app(services),
             )
         )
         config = uvicorn.Config(
