@@ -735,7 +735,7 @@ def sink() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     received: list[tuple[dict[str, str], bytes]] = []
     handler = type("Sink", (_Sink,), {"received": received})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     t.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/zoom/webhook", received
     server.shutdown()
@@ -865,7 +865,7 @@ def test_webhook_retries_follow_zoom_schedule(
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         inst = record(zoom_emulator)
         payload = zoom_emulator.webhook_payload("recording.completed", inst.uuid)
