@@ -91,7 +91,13 @@ def make_s3_client(
     config = Config(
         signature_version="s3v4",
         retries={"mode": "standard", "max_attempts": 5},
-        s3={"addressing_style": "path" if endpoint_url else "auto"},
+        s3={
+            "addressing_style": "path" if endpoint_url else "auto",
+            # Every body carries a signed Content-MD5 and x-amz-checksum-sha256 that the server
+            # checks, so hashing it again for the signature (botocore does on http://
+            # endpoints) buys nothing.
+            "payload_signing_enabled": False,
+        },
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         connect_timeout=10,

