@@ -157,3 +157,18 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
     )
     problems = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "zoomclub.service" in ln]
     assert proc.returncode == 0 and problems == [], proc.stdout + proc.stderr
+
+
+def test_dockerignore_lets_the_copied_sources_in() -> None:
+    allowed = {
+        ln.strip().lstrip("!").rstrip("/")
+        for ln in (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+        if ln.startswith("!")
+    }
+    copied = [
+        src.rstrip("/")
+        for word, rest in dockerfile_instructions()
+        if word == "COPY"
+        for src in rest.split()[:-1]
+    ]
+    assert copied and set(copied) <= allowed

@@ -26,6 +26,7 @@ frame runs past END and, with B-frames, reference frames shown after END are kep
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -90,31 +91,37 @@ def seconds_arg(us: int) -> str:
 
 
 class _StreamPlanner:
+    # Per packet only integer work (this runs once per packet of an hour-long file): the cut is
+    # turned into the last allowed tick of this stream's time base once, up front.
     def __init__(self, track: Track, end: Fraction) -> None:
         self.track = track
-        self.end = end
+        self.max_tick = math.floor(end / track.time_base)  # x * tb <= end  <=>  x <= max_tick
+        self.factor = 1 + track.lookahead
         self.kept = 0
-        self.last_end = Fraction(0)
-        self.last_us: int | None = None
+        self.last_end = 0
+        self.last_dts: int | None = None
         self.limit_us: int | None = None
         self.done = False
 
     def add(self, p: Packet) -> None:
         if self.done:
             return
-        tb = self.track.time_base
-        dts_us = to_us(p.dts, tb)
-        if (p.pts + p.duration * (1 + self.track.lookahead)) * tb > self.end:
+        if p.pts + p.duration * self.factor > self.max_tick:
             self.done = True
-            last = dts_us - 1 if self.last_us is None else self.last_us
+            tb = self.track.time_base
+            dts_us = to_us(p.dts, tb)
+            last = dts_us - 1 if self.last_dts is None else to_us(self.last_dts, tb)
             self.limit_us = last + (dts_us - last + 1) // 2  # in (last, dts_us]
             return
         self.kept += 1
-        self.last_us = dts_us
-        self.last_end = max(self.last_end, (p.pts + p.duration) * tb)
+        self.last_dts = p.dts
+        end = p.pts + p.duration
+        if end > self.last_end:
+            self.last_end = end
 
     def result(self) -> StreamCut:
-        return StreamCut(kept=self.kept, end=self.last_end, limit_us=self.limit_us)
+        end = self.last_end * self.track.time_base if self.kept else Fraction(0)
+        return StreamCut(kept=self.kept, end=end, limit_us=self.limit_us)
 
 
 class CutPlanner:
