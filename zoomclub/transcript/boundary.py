@@ -23,6 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -84,6 +85,7 @@ def _clock(ms: float) -> str:
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
+@lru_cache(maxsize=4096)
 def _key(speaker: str | None) -> str | None:
     return " ".join(speaker.casefold().split()) if speaker else None
 
@@ -135,7 +137,7 @@ def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> Bound
     )
 
 
-def _presenters(cues: Sequence[Cue]) -> set[str]:
+def _presenters(cues: Sequence[Cue], keys: Sequence[str | None]) -> set[str]:
     """Speakers with a large share of the talk who also held the floor alone for a while.
 
     The second condition keeps a free discussion (many voices, equal shares, short turns) from
@@ -144,8 +146,7 @@ def _presenters(cues: Sequence[Cue]) -> set[str]:
     talk: Counter[str] = Counter()
     longest_run: dict[str, int] = {}
     run_key, run_start = None, 0
-    for c in cues:
-        k = _key(c.speaker)
+    for c, k in zip(cues, keys, strict=True):
         if not k:
             continue
         talk[k] += c.end_ms - c.start_ms
@@ -163,11 +164,10 @@ def _presenters(cues: Sequence[Cue]) -> set[str]:
     }
 
 
-def _roles(cues: Sequence[Cue], presenters: set[str]) -> list[str]:
+def _roles(cues: Sequence[Cue], keys: Sequence[str | None], presenters: set[str]) -> list[str]:
     """'P' presenter, 'N' neutral (short unlabelled noise), 'M' anyone else."""
     roles = []
-    for c in cues:
-        k = _key(c.speaker)
+    for c, k in zip(cues, keys, strict=True):
         if k in presenters:
             roles.append("P")
         elif k is None and (
@@ -265,8 +265,9 @@ def _cut_after(cues: Sequence[Cue], s: _Stretch) -> float:
 def _by_floor(
     cues: Sequence[Cue], expected_s: float, segments: Sequence[tuple[float, float]]
 ) -> BoundaryDecision:
-    presenters = _presenters(cues)
-    roles = _roles(cues, presenters)
+    keys = [_key(c.speaker) for c in cues]
+    presenters = _presenters(cues, keys)
+    roles = _roles(cues, keys, presenters)
     stretches = [s for s in _stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
     ev = [f"presenters: {', '.join(sorted(presenters))}"]

@@ -34,20 +34,61 @@ CLUBS = [
 ]
 
 NAMES = [
-    "Ada Lovelace", "Priya Raman", "José Ñúñez", "Zoë Wójcik", "李明", "Dương Văn An", "Ayşe Yılmaz",
-    "Søren Kierkegård", "Dr. Jane Doe", "Ahmed Al-Sayed", "佐藤 花子", "Björn Müller", "kim", "Sam (they/them)",
-    "Olusegun Obi", "María José García", "Tomás O'Neill", "Anja Šimić", "Rafael Souza", "Grace Hopper",
-    "Chen Wei", "Fatima Zahra", "Lukas Nowak", "Emily Chen", "Noah Friedman", "Ingrid Solberg",
-    "Kwame Mensah", "Élodie Martin", "Hiroshi Tanaka", "Maya Patel", "Oleksandr Koval", "Aarav Shah",
-    "Julia Romano", "Ivan Petrov", "Nadia Haddad", "Ben Carter", "Leilani Kahale", "Mateus Lima",
+    "Ada Lovelace",
+    "Priya Raman",
+    "José Ñúñez",
+    "Zoë Wójcik",
+    "李明",
+    "Dương Văn An",
+    "Ayşe Yılmaz",
+    "Søren Kierkegård",
+    "Dr. Jane Doe",
+    "Ahmed Al-Sayed",
+    "佐藤 花子",
+    "Björn Müller",
+    "kim",
+    "Sam (they/them)",
+    "Olusegun Obi",
+    "María José García",
+    "Tomás O'Neill",
+    "Anja Šimić",
+    "Rafael Souza",
+    "Grace Hopper",
+    "Chen Wei",
+    "Fatima Zahra",
+    "Lukas Nowak",
+    "Emily Chen",
+    "Noah Friedman",
+    "Ingrid Solberg",
+    "Kwame Mensah",
+    "Élodie Martin",
+    "Hiroshi Tanaka",
+    "Maya Patel",
+    "Oleksandr Koval",
+    "Aarav Shah",
+    "Julia Romano",
+    "Ivan Petrov",
+    "Nadia Haddad",
+    "Ben Carter",
+    "Leilani Kahale",
+    "Mateus Lima",
 ]
 GENERIC = ["iPhone", "Zoom user", "Galaxy S22", "iPad de María", "Conference Room B", "Guest"]
 
 TOPICS = {
     "open-domain question answering": {
-        "terms": ["the retriever", "the reader model", "answer spans", "the question encoder",
-                  "Natural Questions", "TriviaQA", "exact match", "dense passage retrieval",
-                  "the answer generator", "unanswerable questions"],
+        "terms": [
+            "the retriever",
+            "the reader model",
+            "answer spans",
+            "the question encoder",
+            "Natural Questions",
+            "TriviaQA",
+            "exact match",
+            "dense passage retrieval",
+            "the answer generator",
+            "unanswerable questions",
+        ],
         "odd": [
             "They ask the model a question and check whether the answer is in the top passages.",
             "Any question the user asks goes through the retriever first.",
@@ -57,9 +98,18 @@ TOPICS = {
         ],
     },
     "streaming speech recognition": {
-        "terms": ["the encoder", "endpointing", "the CTC loss", "word error rate", "the audio frames",
-                  "the streaming decoder", "latency", "LibriSpeech", "the endpoint detector",
-                  "voice activity detection"],
+        "terms": [
+            "the encoder",
+            "endpointing",
+            "the CTC loss",
+            "word error rate",
+            "the audio frames",
+            "the streaming decoder",
+            "latency",
+            "LibriSpeech",
+            "the endpoint detector",
+            "voice activity detection",
+        ],
         "odd": [
             "The endpointer decides when to stop the recording on the device.",
             "They stop recording after eight hundred milliseconds of silence.",
@@ -68,43 +118,109 @@ TOPICS = {
         ],
     },
     "diffusion models for images": {
-        "terms": ["the denoiser", "the noise schedule", "classifier-free guidance", "FID",
-                  "the U-Net", "the sampling steps", "the latent space", "the VAE"],
-        "odd": ["They stop the sampler early, at twenty steps, and it still looks fine.",
-                "That's all for the method, now the results."],
+        "terms": [
+            "the denoiser",
+            "the noise schedule",
+            "classifier-free guidance",
+            "FID",
+            "the U-Net",
+            "the sampling steps",
+            "the latent space",
+            "the VAE",
+        ],
+        "odd": [
+            "They stop the sampler early, at twenty steps, and it still looks fine.",
+            "That's all for the method, now the results.",
+        ],
     },
     "transformer attention": {
-        "terms": ["self-attention", "the key and value heads", "positional encodings",
-                  "the feed-forward block", "layer norm", "the attention matrix", "perplexity",
-                  "the KV cache"],
+        "terms": [
+            "self-attention",
+            "the key and value heads",
+            "positional encodings",
+            "the feed-forward block",
+            "layer norm",
+            "the attention matrix",
+            "perplexity",
+            "the KV cache",
+        ],
         "odd": ["That's it for the architecture part, let's look at training."],
     },
     "consensus protocols": {
-        "terms": ["the leader", "the log", "a quorum", "the commit index", "network partitions",
-                  "the election timeout", "linearizability", "the replicas"],
-        "odd": ["The leader can stop accepting writes when it loses the quorum.",
-                "They wrap up the proof in the appendix."],
+        "terms": [
+            "the leader",
+            "the log",
+            "a quorum",
+            "the commit index",
+            "network partitions",
+            "the election timeout",
+            "linearizability",
+            "the replicas",
+        ],
+        "odd": [
+            "The leader can stop accepting writes when it loses the quorum.",
+            "They wrap up the proof in the appendix.",
+        ],
     },
     "protein structure prediction": {
-        "terms": ["the multiple sequence alignment", "the pair representation", "the structure module",
-                  "pLDDT", "the templates", "the recycling iterations", "CASP", "the evoformer"],
-        "odd": ["A question people always ask is whether it learned physics.",
-                "Thanks to the authors for releasing the weights, by the way."],
+        "terms": [
+            "the multiple sequence alignment",
+            "the pair representation",
+            "the structure module",
+            "pLDDT",
+            "the templates",
+            "the recycling iterations",
+            "CASP",
+            "the evoformer",
+        ],
+        "odd": [
+            "A question people always ask is whether it learned physics.",
+            "Thanks to the authors for releasing the weights, by the way.",
+        ],
     },
     "reinforcement learning from human feedback": {
-        "terms": ["the reward model", "the preference data", "PPO", "the KL penalty",
-                  "the policy", "the reference model", "win rate", "the labelers"],
-        "odd": ["The labelers answered a list of questions about each response.",
-                "They stop training when the KL gets too large."],
+        "terms": [
+            "the reward model",
+            "the preference data",
+            "PPO",
+            "the KL penalty",
+            "the policy",
+            "the reference model",
+            "win rate",
+            "the labelers",
+        ],
+        "odd": [
+            "The labelers answered a list of questions about each response.",
+            "They stop training when the KL gets too large.",
+        ],
     },
     "robot grasping": {
-        "terms": ["the gripper", "the point cloud", "the grasp success rate", "sim-to-real",
-                  "the camera", "domain randomization", "the policy network", "the test objects"],
+        "terms": [
+            "the gripper",
+            "the point cloud",
+            "the grasp success rate",
+            "sim-to-real",
+            "the camera",
+            "domain randomization",
+            "the policy network",
+            "the test objects",
+        ],
         "odd": ["They pause the recording of the demonstrations whenever the arm collides."],
     },
 }
 
-OPENERS = ["So", "And", "Basically", "Now", "OK so", "Um, so", "Right, and", "Yeah, so", "Then", "Also"]
+OPENERS = [
+    "So",
+    "And",
+    "Basically",
+    "Now",
+    "OK so",
+    "Um, so",
+    "Right, and",
+    "Yeah, so",
+    "Then",
+    "Also",
+]
 TEMPLATES = [
     "{op} {t1} is trained jointly with {t2}, which I found a bit surprising.",
     "{op} the main claim is that {t1} matters more than {t2}.",
@@ -128,36 +244,65 @@ TEMPLATES = [
     "{op} this is basically the same setup as last week's paper, but with {t1}.",
 ]
 SECTION_STARTS = [
-    "OK, moving on to the method.", "Let's go to the experiments.", "Next section.",
-    "Alright, now the results.", "So the next part is about {t1}.", "Let me switch slides.",
-    "Now, the interesting part.", "OK, section {s}.", "Let's talk about {t1} now.",
+    "OK, moving on to the method.",
+    "Let's go to the experiments.",
+    "Next section.",
+    "Alright, now the results.",
+    "So the next part is about {t1}.",
+    "Let me switch slides.",
+    "Now, the interesting part.",
+    "OK, section {s}.",
+    "Let's talk about {t1} now.",
 ]
 PAUSE_INVITES = [
-    "Any questions so far?", "Let me pause here. Anything unclear so far?",
-    "Before I move on, any quick questions?", "Does that make sense so far?",
-    "Questions on this part before we go on?", "I'll pause for a second in case anyone has questions.",
-    "Any questions?", "Anything on this section?",
+    "Any questions so far?",
+    "Let me pause here. Anything unclear so far?",
+    "Before I move on, any quick questions?",
+    "Does that make sense so far?",
+    "Questions on this part before we go on?",
+    "I'll pause for a second in case anyone has questions.",
+    "Any questions?",
+    "Anything on this section?",
 ]
 CLARIFY = [
-    "Sorry, what was {t1} again?", "Quick question, is {t1} frozen during training?",
-    "How big is {t2} in their setup?", "Wait, is that {n} percent absolute or relative?",
-    "Can you go back one slide?", "Is {t1} the same as in the previous paper?",
-    "Which dataset is that table on?", "Do they release code for {t1}?",
+    "Sorry, what was {t1} again?",
+    "Quick question, is {t1} frozen during training?",
+    "How big is {t2} in their setup?",
+    "Wait, is that {n} percent absolute or relative?",
+    "Can you go back one slide?",
+    "Is {t1} the same as in the previous paper?",
+    "Which dataset is that table on?",
+    "Do they release code for {t1}?",
 ]
 SHORT_ANSWERS = [
-    "Yes, it's frozen, they only train {t2}.", "Good question, I think it's absolute.",
-    "Sure, going back. Here.", "Roughly, yes, with a small change in {t1}.",
-    "I don't think they say, actually.", "It's on the held-out split.",
+    "Yes, it's frozen, they only train {t2}.",
+    "Good question, I think it's absolute.",
+    "Sure, going back. Here.",
+    "Roughly, yes, with a small change in {t1}.",
+    "I don't think they say, actually.",
+    "It's on the held-out split.",
 ]
-RESUME = ["OK, let's continue.", "Alright, moving on.", "No? OK, let's keep going.", "Great, continuing.",
-          "OK cool.", "Let's go on then."]
+RESUME = [
+    "OK, let's continue.",
+    "Alright, moving on.",
+    "No? OK, let's keep going.",
+    "Great, continuing.",
+    "OK cool.",
+    "Let's go on then.",
+]
 CHATTER = [
-    ("host", "Hi everyone, can you see my screen?"), ("member", "Yes, we can see it."),
-    ("host", "Let's give people a minute or two to join."), ("member", "Hi all!"),
-    ("member", "Hey, sorry I'm a bit late."), ("host", "Is the recording on? OK, yes, it is."),
-    ("member", "Can you make the slides a bit bigger?"), ("host", "Better now?"),
-    ("member", "Much better, thanks."), ("member", "Good morning from Lisbon."),
-    ("host", "Let me just find the right window."), ("member", "Your audio is a bit quiet."),
+    ("host", "Hi everyone, can you see my screen?"),
+    ("member", "Yes, we can see it."),
+    ("host", "Let's give people a minute or two to join."),
+    ("member", "Hi all!"),
+    ("member", "Hey, sorry I'm a bit late."),
+    ("host", "Is the recording on? OK, yes, it is."),
+    ("member", "Can you make the slides a bit bigger?"),
+    ("host", "Better now?"),
+    ("member", "Much better, thanks."),
+    ("member", "Good morning from Lisbon."),
+    ("host", "Let me just find the right window."),
+    ("member", "Your audio is a bit quiet."),
 ]
 WELCOME = [
     "Welcome to the {club}, everyone. Today we're reading the paper on {topic}.",
@@ -178,9 +323,13 @@ CLOSINGS_STRONG = [
     "Let me stop the share. OK, thoughts?",
 ]
 CLOSINGS_SOFT = [
-    "So yeah. That's it.", "OK. I think that's it.", "Yeah, so those are the results. Thoughts?",
-    "Alright. That's the paper, more or less.", "And I'll leave it there.",
-    "Cool, so that's the summary. What did people think?", "Any questions?",
+    "So yeah. That's it.",
+    "OK. I think that's it.",
+    "Yeah, so those are the results. Thoughts?",
+    "Alright. That's the paper, more or less.",
+    "And I'll leave it there.",
+    "Cool, so that's the summary. What did people think?",
+    "Any questions?",
     "Thanks, everyone.",
 ]
 QUESTIONS = [
@@ -199,8 +348,16 @@ QUESTIONS = [
     "Thanks for presenting! Did they say anything about cost?",
     "Honestly I found the writing hard to follow in places.",
 ]
-ANSWER_OPENERS = ["Yeah, good question.", "Hmm, so.", "Great question.", "I think so, yes.",
-                  "Not sure, but.", "Right.", "So my understanding is this.", "Yeah."]
+ANSWER_OPENERS = [
+    "Yeah, good question.",
+    "Hmm, so.",
+    "Great question.",
+    "I think so, yes.",
+    "Not sure, but.",
+    "Right.",
+    "So my understanding is this.",
+    "Yeah.",
+]
 BARE = ["Hmm.", "Yeah.", "Right.", "Mm-hmm.", "OK.", "Uh.", "Yes."]
 BYES = ["Thanks everyone, see you next week!", "Bye!", "Thanks, this was great.", "See you all."]
 
@@ -216,8 +373,13 @@ class Session:
         terms = TOPICS[self.topic]["terms"]
         t1, t2 = self.rng.sample(terms, 2)
         return template.format(
-            t1=t1, t2=t2, n=self.rng.randint(2, 60), s=self.rng.randint(2, 7),
-            op=self.rng.choice(OPENERS), topic=self.topic, club="club",
+            t1=t1,
+            t2=t2,
+            n=self.rng.randint(2, 60),
+            s=self.rng.randint(2, 7),
+            op=self.rng.choice(OPENERS),
+            topic=self.topic,
+            club="club",
         )
 
     def gap(self, lo: float = 0.1, hi: float = 1.4) -> None:
@@ -248,7 +410,9 @@ class Session:
             if self.rng.random() < odd_rate:
                 text = self.rng.choice(TOPICS[self.topic]["odd"])
             else:
-                text = " ".join(self.fill(self.rng.choice(TEMPLATES)) for _ in range(self.rng.randint(1, 3)))
+                text = " ".join(
+                    self.fill(self.rng.choice(TEMPLATES)) for _ in range(self.rng.randint(1, 3))
+                )
             self.say(speaker, text, bare_noise=0.02)
 
 
@@ -262,7 +426,9 @@ def to_vtt(cues: list[tuple[int, int, str | None, str]]) -> str:
     return "\n".join(out)
 
 
-def to_cc(cues: list[tuple[int, int, str | None, str]], rng: random.Random) -> list[tuple[int, int, str | None, str]]:
+def to_cc(
+    cues: list[tuple[int, int, str | None, str]], rng: random.Random
+) -> list[tuple[int, int, str | None, str]]:
     """Closed captions: no speakers, whole seconds, short overlapping chunks, start a bit later."""
     out: list[tuple[int, int, str | None, str]] = []
     first = cues[0][0] + rng.randint(20, 70) * 1000
@@ -323,7 +489,10 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
         if k and rng.random() < 0.7:
             s.say(label, s.fill(rng.choice(SECTION_STARTS)))
         if k == author_section and author:
-            s.say(label, f"And now {author.split()[0]}, one of the authors, will walk us through this part.")
+            s.say(
+                label,
+                f"And now {author.split()[0]}, one of the authors, will walk us through this part.",
+            )
             s.gap(0.5, 2)
             s.monologue(author, per_section * rng.uniform(0.9, 1.6))
             notes.append("invited author speaks at length")
@@ -348,8 +517,13 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
             for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
                 s.say(rng.choice(members), s.fill(rng.choice(CLARIFY)))
                 s.gap(0.3, 2)
-                answerer = author if (author and rng.random() < 0.5 and k >= author_section) else label
-                s.say(answerer, s.fill(rng.choice(SHORT_ANSWERS)) + " " + s.fill(rng.choice(TEMPLATES)))
+                answerer = (
+                    author if (author and rng.random() < 0.5 and k >= author_section) else label
+                )
+                s.say(
+                    answerer,
+                    s.fill(rng.choice(SHORT_ANSWERS)) + " " + s.fill(rng.choice(TEMPLATES)),
+                )
                 s.gap(0.3, 2)
             s.say(label, rng.choice(RESUME))
     last_label = fac_label["name"] if speaker == fac else speaker
@@ -372,8 +546,11 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
         else:
             s.gap(0.5, 4)
         first_qa = s.t
-        qa_len = {"short": rng.uniform(60, 300), "medium": rng.uniform(300, 720),
-                  "long": rng.uniform(900, 1300)}[qa]
+        qa_len = {
+            "short": rng.uniform(60, 300),
+            "medium": rng.uniform(300, 720),
+            "long": rng.uniform(900, 1300),
+        }[qa]
         end = s.t + int(qa_len * 1000)
         answerers = [last_label] + ([author] if author else []) + ([co] if co else [])
         askers = rng.sample(members, min(len(members), rng.randint(2, 7)))
@@ -385,13 +562,20 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
                 s.say(rng.choice(askers), s.fill(rng.choice(QUESTIONS)))
                 s.gap(0.3, 2)
             who = rng.choice(answerers)
-            secs = rng.uniform(100, 200) if long_answers and rng.random() < 0.5 else rng.uniform(10, 70)
+            secs = (
+                rng.uniform(100, 200)
+                if long_answers and rng.random() < 0.5
+                else rng.uniform(10, 70)
+            )
             s.say(who, rng.choice(ANSWER_OPENERS))
             s.monologue(who, secs, odd_rate=0.1)
             s.gap(0.5, 3)
         if rng.random() < 0.5:
             s.say(rng.choice(askers), rng.choice(BYES))
-        notes.append(f"{qa} Q&A ({qa_len / 60:.0f} min)" + (", facilitator answers at length" if long_answers else ""))
+        notes.append(
+            f"{qa} Q&A ({qa_len / 60:.0f} min)"
+            + (", facilitator answers at length" if long_answers else "")
+        )
     else:
         notes.append("recording stops with no Q&A")
     cues = s.cues
@@ -408,7 +592,7 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
         label["closing_start_s"] = float(cstart // 1000)
         if first_qa is not None:
             label["first_qa_s"] = float(first_qa // 1000)
-    label["notes"] = "; ".join(notes + [str(case.get("note", ""))]).strip("; ")
+    label["notes"] = "; ".join([*notes, str(case.get("note", ""))]).strip("; ")
     return to_vtt(cues) if not case.get("cc") else to_vtt_cc(cues), label
 
 
@@ -424,11 +608,29 @@ def to_vtt_cc(cues: list[tuple[int, int, str | None, str]]) -> str:
 
 REQUIRED: list[dict[str, object]] = [
     {"note": "plain session", "closing": "strong", "qa": "short"},
-    {"note": "paper about question answering", "topic": "open-domain question answering", "qa": "medium"},
-    {"note": "paper about question answering, no closing", "topic": "open-domain question answering", "closing": "none", "qa": "short"},
-    {"note": "paper vocabulary: stop/recording", "topic": "streaming speech recognition", "qa": "short"},
+    {
+        "note": "paper about question answering",
+        "topic": "open-domain question answering",
+        "qa": "medium",
+    },
+    {
+        "note": "paper about question answering, no closing",
+        "topic": "open-domain question answering",
+        "closing": "none",
+        "qa": "short",
+    },
+    {
+        "note": "paper vocabulary: stop/recording",
+        "topic": "streaming speech recognition",
+        "qa": "short",
+    },
     {"note": "invited author", "author": True, "qa": "medium"},
-    {"note": "invited author, Q&A answered at length", "author": True, "qa": "medium", "long_answers": True},
+    {
+        "note": "invited author, Q&A answered at length",
+        "author": True,
+        "qa": "medium",
+        "long_answers": True,
+    },
     {"note": "co-facilitators", "co": True, "qa": "short"},
     {"note": "co-facilitators, soft closing", "co": True, "closing": "soft", "qa": "medium"},
     {"note": "generic display names", "generic": True, "qa": "short"},
@@ -452,7 +654,12 @@ REQUIRED: list[dict[str, object]] = [
     {"note": "facilitation overran", "overrun": 1.4, "qa": "short"},
     {"note": "facilitation short", "overrun": 0.75, "qa": "medium"},
     {"note": "CC file", "cc": True, "closing": "strong", "qa": "short"},
-    {"note": "CC file, QA paper", "cc": True, "topic": "open-domain question answering", "qa": "medium"},
+    {
+        "note": "CC file, QA paper",
+        "cc": True,
+        "topic": "open-domain question answering",
+        "qa": "medium",
+    },
     {"note": "CC file, no closing", "cc": True, "closing": "none", "qa": "short"},
     {"note": "CC file, no Q&A", "cc": True, "qa": "none"},
 ]
@@ -478,7 +685,9 @@ def main() -> None:
         name = f"case{n:02d}{'-cc' if case.get('cc') else ''}.vtt"
         (out / name).write_text(text, encoding="utf-8")
         labels[name] = label
-    (out / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "labels.json").write_text(
+        json.dumps(labels, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(labels)} transcripts to {out}")
 
 
