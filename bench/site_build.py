@@ -4,8 +4,9 @@
 
 Generates (once; reused when --dir already holds it) N sessions with ~1 hour of transcript each
 (~900 cues, ~9,000 words drawn from a Zipf distribution over a 40,000-word vocabulary plus
-per-session topic words), then times: a first full build, a full rebuild, adding one session
-(incremental), and a no-change rebuild. Prints one JSON object with the figures.
+per-session topic words), then times: a cold build (--cold, or when there is no site yet), a
+full rebuild, adding one session
+(incremental), a no-change rebuild and removing it again; wall and CPU seconds. Prints JSON.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import gzip
 import itertools
 import json
+import os
 import random
 import string
 import sys
@@ -147,18 +149,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/zc-site-bench"))
+    ap.add_argument("--cold", action="store_true", help="also time a build with no previous state")
     args = ap.parse_args()
     root = args.dir
     storage = open_storage(str(root))
     marker = root / f".generated-{args.sessions}"
     t0 = time.perf_counter()
     if not marker.exists():
-        for old in ("site-state.json",):
-            (root / old).unlink(missing_ok=True)
+        (root / "site-state.json").unlink(missing_ok=True)
         generate(storage, args.sessions)
         marker.touch()
     gen_s = time.perf_counter() - t0
-    (root / "site-state.json").unlink(missing_ok=True)
     catalog = json.loads(storage.get_bytes("catalog.json"))
     entries = [e for e in catalog["sessions"] if not e["key"].startswith("2099")]
     write_catalog(storage, entries)
@@ -167,14 +168,22 @@ def main() -> None:
         "timezone": TZ,
         "site_url": "https://club.example/",
     }
+    timings: dict[str, Any] = {"load_before": os.getloadavg()[0]}
 
-    first = build_site(storage, **kw)
-    full = build_site(storage, **kw)
+    def timed(name: str, **more: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = build_site(storage, **kw, **more)
+        timings[f"{name}_wall_s"] = round(time.perf_counter() - wall, 2)
+        timings[f"{name}_cpu_s"] = round(time.process_time() - cpu, 2)
+        return report
+
+    if args.cold or not (root / "site-state.json").exists():
+        (root / "site-state.json").unlink(missing_ok=True)
+        timed("cold_build")  # parses every VTT
+    first = timed("full_rebuild")  # changed=None: every page re-rendered (from the shards)
     # add one session, as the archive pipeline would, and rebuild incrementally
     rng = random.Random(99)
-    vocab = [w for w in (json.loads(storage.get_bytes("search-index.json"))["terms"])][:5000] or [
-        "x"
-    ]
+    vocab = list(json.loads(storage.get_bytes("search-index.json"))["terms"])[:5000] or ["x"]
     text = transcript(
         rng, vocab, list(itertools.accumulate([1.0] * len(vocab))), vocab[:40]
     ).encode()
@@ -182,9 +191,11 @@ def main() -> None:
     new["key"] = "2099-01-07-new-session"
     storage.put_bytes(f"sessions/{new['key']}/transcript.vtt", text, content_type="text/vtt")
     write_catalog(storage, [new, *entries])
-    inc = build_site(storage, changed=[new["key"]], **kw)
-    noop = build_site(storage, changed=[], **kw)
+    inc = timed("add_one_session", changed=[new["key"]])
+    timed("no_change", changed=[])
     write_catalog(storage, entries)  # leave the archive as generated for the next run
+    timed("remove_one_session", changed=[])  # the removal recomposes the index from term files
+    timings["load_after"] = os.getloadavg()[0]
     vtt_total = sum(p.stat().st_size for p in root.glob("sessions/*/transcript.vtt"))
     print(
         json.dumps(
@@ -192,12 +203,9 @@ def main() -> None:
                 "sessions": first.sessions,
                 "transcript_bytes_total": vtt_total,
                 "generate_s": round(gen_s, 1),
-                "first_full_build_s": first.seconds,
-                "full_rebuild_s": full.seconds,
-                "add_one_session_s": inc.seconds,
+                **timings,
                 "add_one_written": sorted(inc.written),
                 "add_one_pages_rendered": inc.pages_rendered,
-                "no_change_s": noop.seconds,
                 "search_index_bytes": inc.search_index_bytes,
                 "search_index_gzip6_bytes": len(
                     gzip.compress((root / "search-index.json").read_bytes(), 6)

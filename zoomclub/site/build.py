@@ -184,7 +184,7 @@ def _read_cues(
     return None, "The transcript for this session could not be read."
 
 
-def _cached_cues(storage: Storage, key: str) -> list[Cue] | None:
+def _cached_lines(storage: Storage, key: str) -> list[render.Line] | None:
     try:
         return search.read_shard(storage.get_bytes(f"sessions/{key}/search.js"))
     except ObjectNotFound:
@@ -252,16 +252,17 @@ def build_site(
                 new_state[s.key] = prev
                 continue
             has_vtt = "transcript" in s.files
-            cues: list[Cue] | None = None
+            lines: list[render.Line] | None = None
             note = "No transcript is published for this session."
             if same and has_vtt and prev.get("terms_sha"):
-                cues = _cached_cues(storage, s.key)  # a re-render needs no VTT parse
+                lines = _cached_lines(storage, s.key)  # a re-render needs no VTT parse
             shard: search.Shard | None = None
-            if cues is None and has_vtt:
+            if lines is None and has_vtt:
                 cues, note = _read_cues(storage, s, report)
                 shard = search.build_shard(s.key, cues) if cues else None
                 fresh_terms[s.key] = shard.terms if shard else None
-            _write_session(writer, s, cues, shard, note, club_name, asset_version, report)
+                lines = render.lines_from_cues(cues) if cues else None
+            _write_session(writer, s, lines, shard, note, club_name, asset_version, report)
             terms_sha = (
                 _terms_sha(fresh_terms[s.key]) if s.key in fresh_terms else prev.get("terms_sha")
             )
@@ -325,7 +326,7 @@ def build_site(
 def _write_session(
     writer: _Writer,
     s: SessionView,
-    cues: list[Cue] | None,
+    lines: list[render.Line] | None,
     shard: search.Shard | None,
     note: str,
     club_name: str,
@@ -333,7 +334,7 @@ def _write_session(
     report: SiteReport,
 ) -> None:
     html = render.render_session(
-        s, cues or [], club_name=club_name, asset_version=asset_version, transcript_note=note
+        s, lines or [], club_name=club_name, asset_version=asset_version, transcript_note=note
     )
     writer.put(f"sessions/{s.key}/index.html", html.encode("utf-8"), "text/html; charset=utf-8")
     report.pages_rendered += 1
@@ -341,7 +342,7 @@ def _write_session(
     if shard is not None:
         writer.put(shard_key, shard.script.encode("utf-8"), "text/javascript")
         writer.put(terms_key, shard.terms.encode("utf-8"), "text/plain; charset=utf-8")
-    elif not cues and shard_key in writer.hashes:
+    elif not lines and shard_key in writer.hashes:
         writer.delete(shard_key)
         writer.delete(terms_key)
 

@@ -103,8 +103,8 @@ def build_shard(key: str, cues: Iterable[Cue]) -> Shard:
     return Shard(terms=" ".join(sorted(seen)), script=script)
 
 
-def read_shard(script: bytes) -> list[Cue] | None:
-    """The cues back from a ``search.js`` this module wrote (None if it is not one)."""
+def read_shard(script: bytes) -> list[tuple[int, str | None, str]] | None:
+    """(start ms, speaker, text) lines back from a ``search.js`` this module wrote (None: not one)."""
     text = script.decode("utf-8", "replace")
     if not text.startswith(_SHARD_PREFIX) or not text.endswith(_SHARD_SUFFIX):
         return None
@@ -112,16 +112,8 @@ def read_shard(script: bytes) -> list[Cue] | None:
         data = json.loads(text[len(_SHARD_PREFIX) : -len(_SHARD_SUFFIX)])
         if data.get("v") != SHARD_VERSION:
             return None
-        speakers = data["speakers"]
-        return [
-            Cue(
-                start_ms=int(ms),
-                end_ms=int(ms),
-                text=str(t),
-                speaker=speakers[sp] if sp >= 0 else None,
-            )
-            for ms, sp, t in data["cues"]
-        ]
+        speakers: list[str | None] = [*data["speakers"], None]  # index -1 is "no speaker"
+        return [(int(ms), speakers[sp], str(t)) for ms, sp, t in data["cues"]]
     except (ValueError, KeyError, TypeError, IndexError):
         return None
 

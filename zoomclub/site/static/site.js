@@ -18,6 +18,11 @@
     var mm = (m < 10 ? "0" : "") + m, ss = (s < 10 ? "0" : "") + s;
     return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
   }
+  function fmtDate(iso) {
+    var d = new Date(iso + "T12:00:00Z");
+    if (!iso || isNaN(d)) return iso || "";
+    return d.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
   function parseClock(text) {
     if (!/^\d+(:\d{1,2}){0,2}(\.\d+)?$/.test(text)) return null;
     return text.split(":").reduce(function (acc, part) { return acc * 60 + parseFloat(part); }, 0);
@@ -123,7 +128,7 @@
       h.appendChild(a);
       li.appendChild(h);
       var meta = el("p", "meta");
-      if (s[1]) meta.appendChild(el("span", "", s[1]));
+      if (s[1]) { var t = el("time", "", fmtDate(s[1])); t.setAttribute("datetime", s[1]); meta.appendChild(t); }
       if (s[3]) { var f = el("span", "", "Facilitated by "); highlight(f, s[3], qtoks); meta.appendChild(f); }
       li.appendChild(meta);
       return li;
