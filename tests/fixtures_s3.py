@@ -46,6 +46,7 @@ class S3Server:
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
+    @property
     def client(self) -> Any:
         """A boto3 client with this server's credentials (not read from the environment)."""
         if self._client is None:
@@ -69,7 +70,7 @@ class S3Server:
 
     def new_bucket(self) -> str:
         name = f"zc-test-{secrets.token_hex(5)}"
-        self.client().create_bucket(Bucket=name)
+        self.client.create_bucket(Bucket=name)
         return name
 
 

@@ -99,7 +99,7 @@ def test_server_side_sha256_checksum_is_stored(s3_server: S3Server) -> None:
     s = S3Storage(s3_server.new_bucket(), "a", endpoint_url=s3_server.endpoint_url)
     data = b"checksummed"
     s.put_bytes("x.txt", data, content_type="text/plain")
-    raw = s3_server.client().head_object(Bucket=s.bucket, Key="a/x.txt", ChecksumMode="ENABLED")
+    raw = s3_server.client.head_object(Bucket=s.bucket, Key="a/x.txt", ChecksumMode="ENABLED")
     assert (
         raw["Metadata"].get("sha256", raw["Metadata"].get("Sha256"))
         == hashlib.sha256(data).hexdigest()
@@ -147,7 +147,7 @@ def test_download_refuses_content_that_does_not_match_its_sha(
 ) -> None:
     s = S3Storage(s3_server.new_bucket(), endpoint_url=s3_server.endpoint_url)
     # Written behind our back, claiming another content's hash.
-    s3_server.client().put_object(
+    s3_server.client.put_object(
         Bucket=s.bucket,
         Key="v.mp4",
         Body=b"tampered",
@@ -163,7 +163,7 @@ def test_download_refuses_content_that_does_not_match_its_sha(
 def test_content_without_our_metadata_is_recognised_by_etag(s3_server: S3Server) -> None:
     """rclone keeps metadata in memory only: after a restart the sha256 is gone, the ETag is not."""
     s = S3Storage(s3_server.new_bucket(), endpoint_url=s3_server.endpoint_url)
-    s3_server.client().put_object(
+    s3_server.client.put_object(
         Bucket=s.bucket,
         Key="t.vtt",
         Body=b"WEBVTT\n",
