@@ -277,7 +277,7 @@ def run_forever(
 
     settings = services.settings
     stop = threading.Event()
-    lock = runner_lock(settings.database_url, services.engine)
+    lock = runner_lock(settings.database_url, lambda: services.engine)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping", signum)

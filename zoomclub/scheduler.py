@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -156,10 +157,14 @@ class PostgresRunnerLock(RunnerLock):
 
     KEY = zlib.crc32(b"zoomclub-runner")
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine | Callable[[], Engine]) -> None:
+        self._engine = engine
         self.description = "PostgreSQL advisory lock"
         self._conn: Any = None
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine if isinstance(self._engine, Engine) else self._engine()
 
     def acquire(self) -> bool:
         conn = self.engine.connect()
@@ -191,7 +196,9 @@ class NullRunnerLock(RunnerLock):
         pass
 
 
-def runner_lock(database_url: str, engine: Engine) -> RunnerLock:
+def runner_lock(database_url: str, engine: Engine | Callable[[], Engine]) -> RunnerLock:
+    """The lock for ``database_url``. For SQLite the engine is never touched, so a process that
+    stands by does not even open (or create) the database until it holds the lock."""
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
         if not path or path == ":memory:":
