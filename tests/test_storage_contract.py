@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fixtures_s3 import S3Server
 from zoomclub.errors import InputError, ObjectNotFound, StorageError
-from zoomclub.storage import ObjectInfo, Storage, open_storage
+from zoomclub.storage import ObjectInfo, Storage, open_storage, validate_key
 from zoomclub.storage.local import LocalStorage
 from zoomclub.storage.s3 import MIN_PART, S3Storage
 
@@ -425,3 +427,21 @@ def test_open_storage_refuses_bad_urls(url: str) -> None:
 
     with pytest.raises(ConfigError):
         open_storage(url)
+
+
+# -- key validation, as a property ----------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab./\\-_ é\x00\n\x1f")), max_size=12))
+def test_an_accepted_key_stays_inside_the_archive(key: str) -> None:
+    root = Path("/srv/archive")
+    try:
+        validate_key(key)
+    except InputError:
+        return
+    segments = key.split("/")
+    assert all(s not in ("", ".", "..") for s in segments)
+    assert not any(c in key for c in "\\\x00\n\x1f")
+    resolved = Path(os.path.normpath(root.joinpath(*segments)))
+    assert resolved.is_relative_to(root) and resolved != root
