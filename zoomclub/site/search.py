@@ -4,8 +4,8 @@ A browser cannot hold 1000 hours of transcript text, so search has two levels:
 
 1. ``search-index.json`` (and ``search-index.js``, the same data assigned to ``window.ZC_INDEX``
    so it loads from ``file://`` where ``fetch()`` is refused) lists every session (key, date,
-   title, facilitator) and maps each transcript term to the sessions that say it. Session
-   numbers are delta-encoded in base 36. Terms said in more than half of the sessions are listed
+   title, facilitator) and maps each transcript term to the sessions that say it: session
+   numbers as base-36 gaps, or as a bitmap when that is shorter (:func:`encode_postings`). Terms said in more than half of the sessions are listed
    once under ``common`` instead: they cannot narrow a search, only make the index big.
 2. ``sessions/<key>/search.js`` holds that session's cues (start ms, speaker, text). The page
    loads the shards of the candidate sessions only (newest first, a page at a time) with a
@@ -26,7 +26,6 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 from zoomclub.transcript.vtt import Cue
@@ -35,6 +34,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 COMMON_SHARE = 0.5
 MIN_SESSIONS_FOR_COMMON = 8  # below this every term is indexed: small archives stay exact
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # 6 bits per character
 
 
 def tokens(text: str) -> list[str]:
@@ -52,16 +52,31 @@ def _b36(n: int) -> str:
 
 
 def encode_postings(ordinals: Sequence[int]) -> str:
-    """Ascending session numbers as comma-separated base-36 gaps ("0,1,1,a" = 0, 1, 2, 12)."""
+    """Ascending session numbers in the shorter of two forms.
+
+    Gaps: comma-separated base-36 gaps ("0,1,1,a" = 0, 1, 2, 12). Bitmap, for terms many sessions
+    share: "~" then one character of :data:`_BITS` per six sessions, bit ``b`` of character ``j``
+    meaning session ``6j + b`` (trailing empty characters dropped).
+    """
     prev = 0
     parts = []
     for n in ordinals:
         parts.append(_b36(n - prev))
         prev = n
-    return ",".join(parts)
+    gaps = ",".join(parts)
+    if not ordinals or len(gaps) <= ordinals[-1] // 6 + 2:
+        return gaps
+    words = [0] * (ordinals[-1] // 6 + 1)
+    for n in ordinals:
+        words[n // 6] |= 1 << (n % 6)
+    return "~" + "".join(_BITS[w] for w in words)
 
 
 def decode_postings(text: str) -> list[int]:
+    if text.startswith("~"):
+        return [
+            6 * j + b for j, ch in enumerate(text[1:]) for b in range(6) if _BITS.index(ch) >> b & 1
+        ]
     out, n = [], 0
     for part in text.split(","):
         n += int(part, 36)
@@ -145,11 +160,8 @@ def compose_index(
     limit = with_text * COMMON_SHARE if with_text >= MIN_SESSIONS_FOR_COMMON else float("inf")
     common = sorted(t for t, lst in postings.items() if len(lst) > limit)
     common_set = set(common)
-    digits = [_b36(n) for n in range(len(sessions))]
     encoded = {
-        t: ",".join([digits[lst[0]]] + [digits[b - a] for a, b in pairwise(lst)])
-        for t, lst in sorted(postings.items())
-        if t not in common_set
+        t: encode_postings(lst) for t, lst in sorted(postings.items()) if t not in common_set
     }
     return {
         "v": 1,
@@ -182,11 +194,11 @@ def append_to_index(
             if t in common:
                 continue
             current = terms.get(t)
-            if current is None:
-                terms[t] = _b36(ordinal)
-            else:
-                last = sum(int(p, 36) for p in current.split(","))
-                terms[t] = current + "," + _b36(ordinal - last)
+            terms[t] = (
+                _b36(ordinal)
+                if current is None
+                else encode_postings([*decode_postings(current), ordinal])
+            )
 
 
 def index_files(index: dict[str, object]) -> tuple[bytes, bytes]:

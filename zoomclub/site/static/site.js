@@ -48,8 +48,17 @@
       document.head.appendChild(s);
     });
   }
+  var BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   function decode(postings) {
-    var out = [], n = 0, parts = postings.split(",");
+    var out = [], n = 0;
+    if (postings.charAt(0) === "~") {  /* bitmap: six sessions per character */
+      for (var j = 1; j < postings.length; j++) {
+        var w = BITS.indexOf(postings.charAt(j));
+        for (var b = 0; b < 6; b++) if (w & (1 << b)) out.push((j - 1) * 6 + b);
+      }
+      return out;
+    }
+    var parts = postings.split(",");
     for (var i = 0; i < parts.length; i++) { n += parseInt(parts[i], 36); out.push(n); }
     return out;
   }
