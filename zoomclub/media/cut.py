@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 # Output options shared by trim and concat: copy every packet as is, move the index to the front
 # so a browser can start playing before the download ends, keep tags but no chapters (a chapter
 # list could name or time the part that was cut away).
-_COPY = ["-c", "copy", "-map_metadata", "0", "-map_chapters", "-1", "-movflags", "+faststart"]
+_COPY = ["-c", "copy", "-map_metadata", "0", "-map_chapters", "-1"]
+_FASTSTART = ["-movflags", "+faststart"]  # a second pass over the file: only for final results
 
 
 def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
@@ -51,7 +52,11 @@ def trim(src: Path, dest: Path, end_s: float) -> MediaInfo:
     :class:`MediaError` if any stream ends past ``end_s`` or the packets kept are not the ones
     planned; ``dest`` is then left as it was.
     """
-    src, dest = Path(src), Path(dest)
+    return _trim(Path(src), Path(dest), end_s, final=True)
+
+
+def _trim(src: Path, dest: Path, end_s: float, *, final: bool) -> MediaInfo:
+    """:func:`trim`; ``final=False`` (a scratch part of a join) skips faststart and fsync."""
     if not (isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0):
         raise MediaError(f"cannot cut {src.name} at {end_s!r}: the cut must be a positive time")
     wanted, plan, start_us = plan_trim(src, end_s)
@@ -69,8 +74,8 @@ def trim(src: Path, dest: Path, end_s: float) -> MediaInfo:
         args += ["-i", str(src)]  # one input per stream: each gets its own limit
     for i, t in enumerate(wanted):
         args += ["-map", f"{i}:{t.index}"]
-    args += _COPY
-    with atomic_output(dest) as tmp:
+    args += _COPY + (_FASTSTART if final else [])
+    with atomic_output(dest, durable=final) as tmp:
         run_ffmpeg([*args, "-y", str(tmp)], f"cut {src.name} at {end_s:.3f} s")
         info = probe(tmp)
         _verify(
@@ -102,7 +107,7 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
         raise MediaError(f"nothing to join into {dest.name}")
     if len(parts) == 1 and parts[0][1] is not None:
         # The usual meeting: one segment, one cut. Cut straight into dest (half the writing).
-        return trim(Path(parts[0][0]), dest, parts[0][1])
+        return _trim(Path(parts[0][0]), dest, parts[0][1], final=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch_dir(dest) as work:
         pieces: list[tuple[Path, MediaInfo]] = []
@@ -112,7 +117,7 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
                 pieces.append((path, probe(path)))
             else:
                 piece = work / f"part{i}{path.suffix}"
-                pieces.append((piece, trim(path, piece, end_s)))
+                pieces.append((piece, _trim(path, piece, end_s, final=False)))
         first_path, first = pieces[0]
         for path, info in pieces[1:]:
             _check_joinable(first_path, first, path, info)
@@ -126,7 +131,7 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
         for s in first.streams:
             args += ["-map", f"0:{s.index}"]
         with atomic_output(dest) as tmp:
-            run_ffmpeg([*args, *_COPY, "-y", str(tmp)], f"join {len(pieces)} parts")
+            run_ffmpeg([*args, *_COPY, *_FASTSTART, "-y", str(tmp)], f"join {len(pieces)} parts")
             info = probe(tmp)
             _verify(
                 info,

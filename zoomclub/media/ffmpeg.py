@@ -73,22 +73,25 @@ def part_path(dest: Path) -> Path:
 
 
 @contextmanager
-def atomic_output(dest: Path) -> Iterator[Path]:
+def atomic_output(dest: Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temp path next to ``dest``; on success fsync it and rename it over ``dest``.
 
     On any failure the temp file is removed and ``dest`` is untouched (never a partial dest).
+    ``durable=False`` skips the fsyncs, for scratch files that are deleted right after use.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = part_path(dest)
     tmp.unlink(missing_ok=True)
     try:
         yield tmp
-        _fsync(tmp)
+        if durable:
+            _fsync(tmp)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(dest.parent)
+    if durable:
+        _fsync_dir(dest.parent)
 
 
 def _fsync(path: Path) -> None:
