@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from zoomclub.emulator.httpserver import Request, Response, json_response
-from zoomclub.emulator.model import zulu
+from zoomclub.emulator.model import PAGE_TOKEN_TTL, zulu
 
 if TYPE_CHECKING:
     from zoomclub.emulator.core import ZoomEmulator
@@ -108,5 +108,5 @@ def paginate(
     if offset + size < len(items):
         next_token = emu.new_token(24)
         with emu.lock:
-            emu.page_tokens[next_token] = (key, offset + size, now + timedelta(minutes=15))
+            emu.page_tokens[next_token] = (key, offset + size, now + PAGE_TOKEN_TTL)
     return page, next_token, size, None

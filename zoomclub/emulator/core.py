@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from zoomclub.clock import Clock, SystemClock
 from zoomclub.emulator import api, web
 from zoomclub.emulator.api_meetings import new_meeting_object
-from zoomclub.emulator.httpserver import Dispatcher, HostServer, Request, Response, json_response
+from zoomclub.emulator.httpserver import Dispatcher, HostServer, Request, Response
 from zoomclub.emulator.media import default_cache_dir, media_file
 from zoomclub.emulator.model import (
     Fault,
@@ -44,8 +44,6 @@ from zoomclub.emulator.webhooks import build_payload, deliver
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TOKEN_TTL = timedelta(hours=24)
-PAGE_TOKEN_TTL = timedelta(minutes=15)
-SIGNED_URL_TTL = timedelta(hours=6)
 RETRY_SCHEDULE_S = (300.0, 1200.0, 3600.0)
 CONTENT_TYPES = {
     "MP4": "video/mp4",
@@ -540,6 +538,3 @@ class ZoomEmulator(Dispatcher):
             if status in (200, 204):
                 break
         return statuses
-
-    def not_found_response(self) -> Response:
-        return json_response(404, {"code": 3301, "message": "This recording does not exist."})

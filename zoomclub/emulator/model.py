@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 DEFAULT_VIDEO_TYPES = ("shared_screen_with_speaker_view", "active_speaker")
+PAGE_TOKEN_TTL = timedelta(minutes=15)
+SIGNED_URL_TTL = timedelta(hours=6)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote
 
 from zoomclub.emulator.httpserver import Request, Response, json_response
-from zoomclub.emulator.model import FileState
+from zoomclub.emulator.model import SIGNED_URL_TTL, FileState
 from zoomclub.emulator.signing import check_file_signature, sign_file
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ def _downloadable(emu: ZoomEmulator, f: FileState | None) -> bool:
 
 
 def _redirect(emu: ZoomEmulator, f: FileState) -> Response:
-    expires = int((emu.clock.now() + timedelta(hours=6)).timestamp())
+    expires = int((emu.clock.now() + SIGNED_URL_TTL).timestamp())
     sig = sign_file(emu.secret, f.id, expires)
     name = quote(f"{f.file_type.lower()}-{f.id[:8]}.{f.file_extension.lower()}")
     location = f"{emu.files_url}/file/{f.id}/{name}?Expires={expires}&Signature={sig}"
