@@ -877,3 +877,44 @@ def test_webhook_retries_follow_zoom_schedule(
     assert [t - seen[0][0] for t, _ in seen] == [0, 300, 1500]
     assert fake_clock.sleeps == [300, 1200]
     assert int(seen[2][1]) - int(seen[0][1]) == 1500  # each attempt signed at its own time
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def test_any_uuid_is_found_when_encoded_by_zoom_rule() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from zoomclub.emulator import needs_double_encoding
+
+    with ZoomEmulator(clock=FakeClock()) as emu:
+        api = Api(emu)
+
+        @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.text(alphabet=_B64, min_size=20, max_size=22))
+        def check(body: str) -> None:
+            uuid = body + "=="
+            if uuid in emu.instances:
+                return
+            record(emu, uuid=uuid, include_chat=False, include_timeline=False)
+            path = enc2(uuid) if needs_double_encoding(uuid) else enc1(uuid)
+            assert api("GET", f"/meetings/{path}/recordings").json()["uuid"] == uuid
+            assert api("GET", f"/meetings/{enc2(uuid)}/recordings").json()["uuid"] == uuid
+
+        check()
+
+
+def test_decode_meeting_ref_inverts_both_encodings() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from zoomclub.emulator.api_common import decode_meeting_ref
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=_B64 + "=", min_size=1, max_size=30))
+    def check(uuid: str) -> None:
+        assert decode_meeting_ref(enc2(uuid)) == (uuid, uuid != enc1(uuid))
+        assert decode_meeting_ref(enc1(uuid))[0] == uuid
+
+    check()
