@@ -24,11 +24,19 @@ the emulator's choices:
   to exercise it.
 * ``GET /meetings/{id}/recordings`` with a numeric id → latest instance by start time (even while
   it is processing: 404 3301 "still being processed" until ``ready_at``). TRANSCRIPT entries
-  appear only from ``transcript_ready_at`` (CC, from live captions, comes with the media); downloads of them 404 before that.
+  appear only from ``transcript_ready_at`` and their downloads 404 before that; CC (live
+  captions) comes with the media.
+* Files: per segment one MP4 per ``video_types`` entry, one M4A (audio_only) and, with a
+  transcript, one TRANSCRIPT (VTT); CHAT (TXT) and TIMELINE (JSON) span the whole instance.
+  Media are real H.264+AAC / AAC made by ffmpeg and cached by duration (:mod:`.media`).
 * TIMELINE entries alternate: odd-numbered recorded instances (1st, 3rd, ...) carry Zoom's
   documented bare shape (no id/status/file_size/recording_type/play_url), even ones the observed
   full shape; webhook payloads always carry the full shape (their schema requires ``id``).
-  ``meeting.ended`` carries no operator fields (its schema forbids them). CHAT and TIMELINE span the whole instance; MP4/M4A/TRANSCRIPT are per segment.
+* Webhooks: ``recording.completed`` lists the media without the audio transcript (whose
+  ``recording_type`` its schema does not allow); ``recording.transcript_completed`` lists only
+  TRANSCRIPT; ``meeting.ended`` has a string ``id`` and no operator fields (its schema forbids
+  them). ``deliver_webhook_with_retries`` follows Zoom's 5/20/60-minute retries on the
+  emulator clock until a 200/204.
 * ``type`` in recording objects is an int (as in webhooks and every observed payload), though the
   REST schema says string; TIMELINE entries appear in REST listings though the REST ``file_type``
   enum omits them (Zoom documents them in prose). tests/test_contract.py records both deviations.
