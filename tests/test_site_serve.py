@@ -182,3 +182,28 @@ def test_local_archive_folder_stays_readable_only_through_the_app(tmp_path: Path
     storage = open_storage(str(tmp_path))
     fill(storage)
     assert os.path.exists(tmp_path / "index.html")  # the same files also work as a public site
+
+
+def test_mounted_under_a_path_keeps_every_link_under_it(archive: Storage) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    outer = Starlette(routes=[Mount("/site", app=make_site_app(archive, passphrase=PASS))])
+    with TestClient(outer) as c:
+        r = c.get("/site/sessions/2026-01-07-attention/index.html", follow_redirects=False)
+        assert r.headers["location"] == (
+            "/site/login?next=/site/sessions/2026-01-07-attention/index.html"
+        )
+        form = c.get(r.headers["location"]).text
+        assert 'action="/site/login"' in form and 'href="/site/static/site.css"' in form
+        done = c.post(
+            "/site/login",
+            data={"passphrase": PASS, "next": "/site/index.html"},
+            follow_redirects=False,
+        )
+        assert done.headers["location"] == "/site/index.html"
+        assert "Session archive" in c.get("/site/").text
+        off = c.post(
+            "/site/login", data={"passphrase": PASS, "next": "/other"}, follow_redirects=False
+        )
+        assert off.headers["location"] == "/site/"

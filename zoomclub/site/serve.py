@@ -112,21 +112,28 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     return max(0, size - suffix), size - 1
 
 
-def _safe_next(value: str | None) -> str:
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value
+def _safe_next(value: str | None, prefix: str) -> str:
+    """``value`` if it is a path on this site, else the site's front page (no open redirect)."""
+    bad = not value or not value.startswith(prefix + "/") or value.startswith("//")
+    if bad or "\\" in (value or ""):
+        return prefix + "/"
+    return str(value)
 
 
-def _login_page(next_path: str, error: str = "") -> str:
+def _prefix(request: Request) -> str:
+    """Where the app is mounted (``zoomclub run`` may mount it under a path such as ``/site``)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def _login_page(next_path: str, prefix: str, error: str = "") -> str:
     err = f'<p class="notice" role="alert">{html.escape(error)}</p>' if error else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>Members' archive</title>
-<link rel="stylesheet" href="/static/site.css"></head>
+<link rel="stylesheet" href="{prefix}/static/site.css"></head>
 <body><main id="main" class="wrap"><h1>Members' archive</h1>{err}
-<form class="search" method="post" action="/login">
+<form class="search" method="post" action="{prefix}/login">
 <input type="hidden" name="next" value="{html.escape(next_path)}">
 <label for="passphrase">Club passphrase</label>
 <div class="search-row"><input id="passphrase" name="passphrase" type="password"
@@ -166,22 +173,26 @@ def make_site_app(
         return token_valid(passphrase, request.cookies.get(COOKIE), clock())
 
     async def login_form(request: Request) -> Response:
-        nxt = _safe_next(request.query_params.get("next"))
-        return HTMLResponse(_login_page(nxt), headers=SECURITY_HEADERS)
+        nxt = _safe_next(request.query_params.get("next"), _prefix(request))
+        return HTMLResponse(_login_page(nxt, _prefix(request)), headers=SECURITY_HEADERS)
 
     async def login(request: Request) -> Response:
         body = await request.body()
         if len(body) > 8192:
-            return HTMLResponse(_login_page("/", "Too long."), 413, headers=SECURITY_HEADERS)
+            return HTMLResponse(
+                _login_page("/", _prefix(request), "Too long."), 413, headers=SECURITY_HEADERS
+            )
         form = parse_qs(body.decode("utf-8", "replace"))
-        nxt = _safe_next((form.get("next") or ["/"])[0])
+        nxt = _safe_next((form.get("next") or [""])[0], _prefix(request))
         given = (form.get("passphrase") or [""])[0]
         if not passphrase_matches(passphrase, given):
             log.warning(
                 "site: wrong passphrase from %s", request.client.host if request.client else "?"
             )
             return HTMLResponse(
-                _login_page(nxt, "That is not the club passphrase."), 401, headers=SECURITY_HEADERS
+                _login_page(nxt, _prefix(request), "That is not the club passphrase."),
+                401,
+                headers=SECURITY_HEADERS,
             )
         resp = RedirectResponse(nxt, status_code=303, headers=SECURITY_HEADERS)
         resp.set_cookie(
@@ -195,14 +206,17 @@ def make_site_app(
         return resp
 
     async def logout(request: Request) -> Response:
-        resp = RedirectResponse("/login", status_code=303, headers=SECURITY_HEADERS)
+        resp = RedirectResponse(
+            _prefix(request) + "/login", status_code=303, headers=SECURITY_HEADERS
+        )
         resp.delete_cookie(COOKIE)
         return resp
 
     def serve(request: Request) -> Response:
         path = request.path_params.get("path", "")
         if not path.startswith("static/") and not authed(request):
-            target = "/login?next=" + quote("/" + path, safe="/")
+            prefix = _prefix(request)
+            target = f"{prefix}/login?next=" + quote(f"{prefix}/{path}", safe="/")
             return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
         key = path + "index.html" if path == "" or path.endswith("/") else path
         try:
