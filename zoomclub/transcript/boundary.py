@@ -300,7 +300,7 @@ def _by_floor(
         # presenter invited questions "so far" / "before I move on" and then resumed; and follow
         # pause-like gaps forward to a stretch that ends in a strong hand-off. Anything else stays
         # early (an over-trim, never a leak).
-        if _tail_handoff(cues, chosen)[0] == 0:
+        if _tail_handoff(cues, chosen)[0] < 2:
             k = stretches.index(chosen)
             reach, invited = chosen, True
             for prev, nxt in pairwise(stretches[k:]):

@@ -26,6 +26,9 @@ _STRONG = [
     r"\bthat'?s (?:all|it|everything|about it)\b.{0,25}\b(?:i (?:have|had|got|prepared)|from me|"
     r"for (?:the )?(?:paper|today|me|now|the presentation|the talk))\b",
     r"\bthat'?s (?:the|my) (?:end|last slide|presentation|talk)\b",
+    r"\bthat'?s (?:the paper|my summary|the summary|all i'?ve got)\b(?!')",
+    r"\b(?:i'?ll|i will|let me|let's|let us|i'?m going to|i think i'?ll) (?:just )?"
+    r"(?:leave it|stop|end|finish) (?:there|here)\b",
     r"\bthank(?:s| you)\b.{0,30}\bfor (?:listening|your attention|bearing with me|sitting through)\b",
     r"\b(?:i'?ll|i will|let me|let's|let us|we'?ll|we will|i'?m going to|i'?m gonna|gonna)\s+"
     r"(?:go ahead and\s+|just\s+|now\s+)?(?:stop|pause|end|turn off|kill)\s+(?:the\s+|our\s+|my\s+)?"

@@ -681,7 +681,7 @@ def main() -> None:
     for old in out.glob("*.vtt"):
         old.unlink()
     for n, case in enumerate(cases, 1):
-        text, label = build(case, seed + n)
+        text, label = build(case, seed * 1000 + n)
         name = f"case{n:02d}{'-cc' if case.get('cc') else ''}.vtt"
         (out / name).write_text(text, encoding="utf-8")
         labels[name] = label
