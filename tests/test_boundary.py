@@ -171,7 +171,7 @@ def test_co_facilitators_invited_author_and_a_rename() -> None:
 
 
 def test_a_generic_name_shared_with_a_member_never_leaks() -> None:
-    s, last_line = session(host="iPhone", closing=None)
+    s, _ = session(host="iPhone", closing=None)
     s.say("iPhone", "Can I ask about the evaluation? Did they try other datasets?", 6)  # a member
     s.qa("iPhone", ["Bo Chen"], rounds=1)
     s.qa("iPhone", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
