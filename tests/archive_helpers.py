@@ -32,7 +32,7 @@ def settings_for(
         archive=ArchiveSettings(
             url=archive_url or str(tmp / "archive"), work_dir=tmp / "work", **archive
         ),
-        club=ClubSettings(name=CLUB, facilitation_minutes=4, duration_minutes=8),
+        club=ClubSettings(name=CLUB, facilitation_minutes=45, duration_minutes=60),
         database_url=f"sqlite:///{tmp / 'zoomclub.db'}",
     )
 
@@ -41,7 +41,7 @@ def services_for(emu: Any, tmp: Path, clock: FakeClock, **kw: Any) -> Services:
     return Services(settings=settings_for(emu, tmp, **kw), clock=clock)
 
 
-def session(facilitation_s: int = 230, qa_s: int = 0, seed: int = 1) -> DemoSession:
+def session(facilitation_s: int = 2650, qa_s: int = 0, seed: int = 1) -> DemoSession:
     return DemoSession(
         "Attention Is All You Need",
         "https://arxiv.org/abs/1706.03762",

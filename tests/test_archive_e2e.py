@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ from zoomclub.media import probe
 from zoomclub.transcript.vtt import parse_vtt
 
 KEY = "2026-01-07-attention-is-all-you-need"
+
+
+@pytest.fixture(autouse=True)
+def _after_the_session(zoom_emulator: Any) -> None:
+    """The emulator's clock stands three hours after the session: Zoom has processed it."""
+    zoom_emulator.clock.set(WHEN + timedelta(hours=3))
 
 
 def _files(storage: Any, key: str = KEY) -> dict[str, bytes]:
@@ -71,7 +78,7 @@ def test_clean_session_is_archived_whole(zoom_emulator: Any, tmp_path: Path) -> 
 
 
 def test_recording_that_ran_into_qa_is_cut_before_it(zoom_emulator: Any, tmp_path: Path) -> None:
-    s = session(qa_s=90, seed=2)
+    s = session(qa_s=300, seed=2)
     inst = zoom_emulator.add_recording(
         topic="Test Club: Attention Is All You Need",
         start_time=WHEN,
@@ -109,16 +116,14 @@ def test_late_transcript_pending_then_archived(zoom_emulator: Any, tmp_path: Pat
 def test_transcript_that_never_comes_is_held(zoom_emulator: Any, tmp_path: Path) -> None:
     clock = zoom_emulator.clock
     s = session()
-    zoom_emulator.add_recording(
+    inst = zoom_emulator.add_recording(
         topic="Test Club: Attention Is All You Need",
         start_time=clock.now() - later(1),
         segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
         transcript_ready_at=clock.now() + later(1000),
     )
     services = services_for(zoom_emulator, tmp_path, clock, transcript_deadline_hours=24)
-    inst_uuid = zoom_emulator.requests  # touch: the emulator is up
-    assert inst_uuid is not None
-    uuid = next(iter(list_uuids(zoom_emulator)))
+    uuid = inst.uuid
     assert archive_meeting(services, uuid)[0].status == "pending"
     clock.advance(25 * 3600)
     (o,) = archive_meeting(services, uuid)
@@ -135,31 +140,12 @@ def test_transcript_that_never_comes_is_held(zoom_emulator: Any, tmp_path: Path)
     assert doc["published_duration_s"] <= 120.05
 
 
-def list_uuids(emu: Any) -> list[str]:
-    # The emulator's own listing endpoint, over HTTP like any client.
-    import requests
-
-    tok = requests.post(
-        emu.oauth_url,
-        data={"grant_type": "account_credentials", "account_id": emu.account_id},
-        auth=(emu.client_id, emu.client_secret),
-        timeout=10,
-    ).json()["access_token"]
-    r = requests.get(
-        f"{emu.api_url}/users/{emu.user_id}/recordings",
-        params={"from": "2025-12-01", "to": "2026-12-31"},
-        headers={"Authorization": f"Bearer {tok}"},
-        timeout=10,
-    )
-    return [m["uuid"] for m in r.json()["meetings"]]
-
-
 def test_two_segments_and_false_start_are_joined(zoom_emulator: Any, tmp_path: Path) -> None:
-    s = session(qa_s=60, seed=4)
+    s = session(qa_s=300, seed=4)
     from zoomclub.transcript.vtt import cut_cues, offset_cues, render_vtt
 
     cues = parse_vtt(transcript(s)).cues
-    half = 120_000
+    half = 1_500_000
     first = render_vtt(cut_cues(cues, half))
     second = render_vtt(offset_cues([c for c in cues if c.start_ms >= half], -half))
     length = s.facilitation_s + s.qa_s + 5
@@ -188,7 +174,7 @@ def test_two_segments_and_false_start_are_joined(zoom_emulator: Any, tmp_path: P
 
 
 def test_rerun_uploads_nothing_and_makes_few_calls(zoom_emulator: Any, tmp_path: Path) -> None:
-    s = session(qa_s=60)
+    s = session(qa_s=300)
     inst = zoom_emulator.add_recording(
         topic="Test Club: Attention Is All You Need",
         start_time=WHEN,
@@ -228,23 +214,23 @@ def test_lost_database_does_not_publish_twice(zoom_emulator: Any, tmp_path: Path
 
 
 def test_organizer_boundary_and_no_trim(zoom_emulator: Any, tmp_path: Path) -> None:
-    s = session(qa_s=60)
+    s = session(qa_s=300)
     inst = zoom_emulator.add_recording(
         topic="Test Club: Attention Is All You Need",
         start_time=WHEN,
         segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
     )
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
-    (o,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(100.0))
+    (o,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(1000.0))
     assert o.status == "archived"
     doc = read_json(services.storage, f"sessions/{KEY}/session.json")
     assert doc["boundary"] == {
-        "facilitation_end_s": 100.0,
+        "facilitation_end_s": 1000.0,
         "source": "organizer",
         "confidence": 1.0,
         "reason": "set by an organizer",
     }
-    _check_nothing_after(services.storage, tmp_path, 100.0)
+    _check_nothing_after(services.storage, tmp_path, 1000.0)
 
 
 def test_hostile_topic_cannot_change_keys(zoom_emulator: Any, tmp_path: Path) -> None:
@@ -267,3 +253,29 @@ def test_review_reject_and_errors(zoom_emulator: Any, tmp_path: Path) -> None:
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     with pytest.raises(InputError):
         reject(services, "2026-01-07-nothing")
+
+
+def test_archive_into_s3(zoom_emulator: Any, tmp_path: Path, s3_server: Any) -> None:
+    """The same pipeline into a real S3 server (moto, and rclone which checks SigV4)."""
+    s = session(qa_s=300, seed=2)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
+    )
+    bucket = s3_server.new_bucket()
+    services = services_for(
+        zoom_emulator,
+        tmp_path,
+        zoom_emulator.clock,
+        archive_url=f"s3://{bucket}/club",
+        s3_endpoint_url=s3_server.endpoint_url,
+    )
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived", o
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    _check_nothing_after(services.storage, tmp_path, doc["boundary"]["facilitation_end_s"])
+    head = s3_server.client.head_object(Bucket=bucket, Key=f"club/sessions/{KEY}/video.mp4")
+    assert head["ContentType"] == "video/mp4"
+    (again,) = archive_meeting(services, inst.uuid)
+    assert again.detail.get("unchanged")

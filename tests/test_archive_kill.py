@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,13 @@ import pytest
 
 from tests.archive_helpers import CLUB, WHEN, session, transcript
 from zoomclub.emulator import Segment
+
+
+@pytest.fixture(autouse=True)
+def _after_the_session(zoom_emulator: Any) -> None:
+    """The emulator's clock stands three hours after the session: Zoom has processed it."""
+    zoom_emulator.clock.set(WHEN + timedelta(hours=3))
+
 
 FAILPOINTS = [
     "after-first-download",
@@ -35,8 +43,8 @@ def _env(
             "ZOOMCLUB_ARCHIVE__WORK_DIR": str(root / "work"),
             "ZOOMCLUB_DATABASE_URL": f"sqlite:///{root / 'db.sqlite'}",
             "ZOOMCLUB_CLUB__NAME": CLUB,
-            "ZOOMCLUB_CLUB__FACILITATION_MINUTES": "4",
-            "ZOOMCLUB_CLUB__DURATION_MINUTES": "8",
+            "ZOOMCLUB_CLUB__FACILITATION_MINUTES": "45",
+            "ZOOMCLUB_CLUB__DURATION_MINUTES": "60",
         }
     )
     env.update(extra or {})
@@ -81,7 +89,7 @@ def _without_times(doc: Any) -> bytes:
 
 @pytest.fixture
 def recorded(zoom_emulator: Any) -> str:
-    s = session(qa_s=60, seed=7)
+    s = session(qa_s=300, seed=7)
     inst = zoom_emulator.add_recording(
         topic=f"{CLUB}: Attention Is All You Need",
         start_time=WHEN,

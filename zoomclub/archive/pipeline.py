@@ -334,8 +334,8 @@ class SessionMeta:
 
 
 def _session_meta(services: Services, rs: RecordingSet) -> SessionMeta:
-    start = _start_time(rs)
     club = services.settings.club
+    start = _start_time(rs).astimezone(club.tz)  # session.json speaks the club's local time
     title = K.title_from_topic(rs.topic, club.name)
     paper: dict[str, Any] | None = {"title": title, "url": None} if title else None
     facilitator = author = None

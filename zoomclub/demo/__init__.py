@@ -26,25 +26,25 @@ from zoomclub.wiring import Services
 log = logging.getLogger(__name__)
 
 CLUB = "Demo Paper Club"
-FACILITATION_MIN = 4
+FACILITATION_MIN = 45
 
 SESSIONS = [
     DemoSession(
-        "Attention Is All You Need", "https://arxiv.org/abs/1706.03762", "Ada Lovelace", 230, 0, 1
+        "Attention Is All You Need", "https://arxiv.org/abs/1706.03762", "Ada Lovelace", 2650, 0, 1
     ),
     DemoSession(
         "Dense Passage Retrieval for Open-Domain Question Answering",
         "https://arxiv.org/abs/2004.04906",
         "Grace Hopper",
-        235,
-        75,
+        2720,
+        600,
         2,
     ),
     DemoSession(
         "Scaling Laws for Neural Language Models",
         "https://arxiv.org/abs/2001.08361",
         "Alan Turing",
-        225,
+        2580,
         40,
         3,
     ),
@@ -52,7 +52,7 @@ SESSIONS = [
         "Chinchilla: Training Compute-Optimal LLMs",
         "https://arxiv.org/abs/2203.15556",
         "Émilie du Châtelet",
-        240,
+        2760,
         30,
         4,
     ),
@@ -104,7 +104,9 @@ def run_demo(
             archive=ArchiveSettings(
                 url=report.archive, s3_endpoint_url=s3_endpoint_url, work_dir=root / "work"
             ),
-            club=ClubSettings(name=CLUB, facilitation_minutes=FACILITATION_MIN, duration_minutes=8),
+            club=ClubSettings(
+                name=CLUB, facilitation_minutes=FACILITATION_MIN, duration_minutes=60
+            ),
             database_url=f"sqlite:///{root / 'zoomclub.db'}",
         )
         services = Services(settings=settings, clock=clock)
@@ -121,7 +123,7 @@ def run_demo(
                     from zoomclub.transcript.vtt import cut_cues, offset_cues, parse_vtt, render_vtt
 
                     cues = parse_vtt(vtt).cues
-                    half = 120_000
+                    half = 1_500_000
                     first = render_vtt(cut_cues(cues, half))
                     second = render_vtt(offset_cues([c for c in cues if c.start_ms >= half], -half))
                     segments = [

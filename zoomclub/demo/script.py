@@ -110,5 +110,7 @@ def demo_transcript(s: DemoSession) -> str:
     while s.qa_s and t < end_qa - 3:
         speaker = rng.choice([m for m in MEMBERS if m != last] + [s.facilitator])
         last = speaker
-        say(speaker, lines[len(cues) % len(lines)], rng.uniform(2.0, 6.0), gap=rng.uniform(0.3, 1.5))
+        say(
+            speaker, lines[len(cues) % len(lines)], rng.uniform(2.0, 6.0), gap=rng.uniform(0.3, 1.5)
+        )
     return render_vtt(cues)
