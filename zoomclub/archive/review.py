@@ -52,12 +52,12 @@ def approve(services: Services, session: str, override: BoundaryOverride | None)
     with no proposal needs --boundary or --no-trim."""
     record = _held(services, session)
     proposal = (record.boundary or {}).get("facilitation_end_s")
-    if override is None and proposal is None:
-        raise InputError(
-            f"session {session} has no proposed cut ({record.reason}); "
-            "give --boundary HH:MM:SS or --no-trim"
-        )
     if override is None:
+        if proposal is None:
+            raise InputError(
+                f"session {session} has no proposed cut ({record.reason}); "
+                "give --boundary HH:MM:SS or --no-trim"
+            )
         override = BoundaryOverride(float(proposal))
     rs = services.zoom.get_recordings(record.meeting_uuid)
     return archive_instance(services, rs, override=override, allow_held=True)

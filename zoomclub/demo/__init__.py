@@ -96,7 +96,7 @@ def run_demo(
             zoom=ZoomSettings(
                 account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
                 client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-                client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],  # type: ignore[arg-type]
+                client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
                 api_url=env["ZOOMCLUB_ZOOM__API_URL"],
                 oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
                 user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
