@@ -338,3 +338,82 @@ def test_long_retry_after_on_download_is_raised_not_slept(
         client.download(f, tmp_path / "v.mp4")
     assert ei.value.retry_after == pytest.approx(12 * 3600, abs=2)
     assert clock_of(emu).sleeps == []
+
+
+def test_several_drops_with_progress_still_finish(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    """Retries count only while no new bytes arrive: 5 drops > max_retries=3 still succeed."""
+    f = mp4_of(client, recorded(emu, video).uuid)
+    for cut in (0, 10, CHUNK_SIZE, 5, CHUNK_SIZE + 1):
+        emu.inject(Fault(host="files", drop_after_bytes=cut))
+    dest = client.download(f, tmp_path / "v.mp4")
+    assert sha(dest) == sha(video)
+    ranges = [header(r, "range") for r in file_requests(emu)]
+    assert ranges[:2] == [None, None] and ranges[2] == "bytes=10-"
+    assert len(ranges) == 6
+
+
+KILL_SCRIPT = """
+import json, sys
+from pathlib import Path
+from zoomclub.zoom.client import ZoomClient
+from zoomclub.zoom.models import RecordingFile
+args = json.loads(sys.argv[1])
+client = ZoomClient(**args["client"])
+client.download(RecordingFile.model_validate(args["file"]), Path(args["dest"]))
+"""
+
+
+def test_kill_9_mid_download_then_resume(
+    emu: ZoomEmulator, client: ZoomClient, tmp_path: Path
+) -> None:
+    """A real SIGKILL leaves no dest, only a .part holding a prefix; the next run resumes it."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = tmp_path / "big.mp4"
+    big.write_bytes(random.Random(5).randbytes(48 * CHUNK_SIZE))
+    inst = emu.add_recording(
+        start_time=clock_of(emu).now() - timedelta(hours=2),
+        segments=[Segment(0, 2, video_path=big, video_types=("active_speaker",))],
+    )
+    f = mp4_of(client, inst.uuid)
+    dest = tmp_path / "out" / "v.mp4"
+    part = dest.with_name("v.mp4.part")
+    # Slow the file host down so the kill lands mid-transfer: answer only after a pause, then cut.
+    emu.inject(Fault(host="files", delay_s=0.0, drop_after_bytes=20 * CHUNK_SIZE + 3))
+    emu.inject(Fault(host="files", delay_s=30.0))  # the child's resume attempt hangs here
+    args = {
+        "client": {
+            "account_id": emu.account_id,
+            "client_id": emu.client_id,
+            "client_secret": emu.client_secret,
+            "api_url": emu.api_url,
+            "oauth_url": emu.oauth_url,
+            "timeout": 60.0,
+        },
+        "file": f.model_dump(mode="json"),
+        "dest": str(dest),
+    }
+    child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, json.dumps(args)])
+    try:
+        deadline = time.monotonic() + 30
+        while len([r for r in emu.requests if r.host == "files"]) < 2:
+            assert child.poll() is None, "the child finished before it could be killed"
+            assert time.monotonic() < deadline, "the child never reached the resume request"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert not dest.exists()
+    assert part.stat().st_size == 20 * CHUNK_SIZE + 3
+    assert part.read_bytes() == big.read_bytes()[: 20 * CHUNK_SIZE + 3]
+    client.download(f, dest)
+    assert sha(dest) == sha(big) and not part.exists()
+    assert header(file_requests(emu)[-1], "range") == f"bytes={20 * CHUNK_SIZE + 3}-"
