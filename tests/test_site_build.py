@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -317,3 +320,29 @@ def test_full_rebuild_renders_from_shards_without_parsing_transcripts(tmp_path: 
     # naming the session forces a re-parse, which now finds the broken file
     report = build(storage, changed=["2026-01-07-attention"])
     assert report.problems  # type: ignore[attr-defined]
+
+
+def test_many_pages_render_in_worker_processes_identically(tmp_path: Path) -> None:
+    from zoomclub.site import pages
+    from zoomclub.site.build import _package_files
+    from zoomclub.site.catalog import parse_catalog
+
+    n = pages.PARALLEL_MIN_JOBS + 2
+    entries = [entry(f"s{i:03d}", "2025-01-01T12:00:00+01:00", title=f"P{i}") for i in range(n)]
+    texts = {
+        e["key"]: vtt([(1.0, f"Ada: word{i} said"), (3.0, "Bob: ok")])
+        for i, e in enumerate(entries)
+    }
+    storage = open_storage(str(tmp_path))
+    write_archive(storage, entries, texts)
+    report = build(storage)
+    assert report.pages_rendered == n  # type: ignore[attr-defined]
+    assert pages.PageRenderer(n).parallel == ((os.cpu_count() or 1) >= 2)
+    # the same job run in this process gives the same page
+    s = parse_catalog(storage.get_bytes("catalog.json")).sessions[7]
+    s = replace(s, start=s.start.astimezone(ZoneInfo(TZ)) if s.start else None)
+    job = pages.PageJob(s, "Paper Club", _package_files()[1], vtt=texts[s.key])
+    html = (tmp_path / f"sessions/{s.key}/index.html").read_bytes()
+    assert pages.render_page(job).html == html
+    index = json.loads((tmp_path / "search-index.json").read_text())
+    assert decode_postings(index["terms"][f"word{int(s.key[1:])}"]) == [n - 1 - 7]

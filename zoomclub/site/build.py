@@ -37,12 +37,11 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from zoomclub.errors import InputError, ObjectNotFound, TranscriptError
-from zoomclub.site import feeds, ical, render, search
+from zoomclub.errors import InputError, ObjectNotFound
+from zoomclub.site import feeds, ical, pages, render, search
 from zoomclub.site.catalog import Catalog, SessionView, parse_catalog, safe_http_url
 from zoomclub.site.model import CalendarEntry
 from zoomclub.storage import Storage
-from zoomclub.transcript.vtt import Cue, parse_vtt
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,7 @@ STATE_VERSION = 2
 STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript"}
 UPCOMING_LIMIT = 12
 WRITERS = 8
+BATCH = 64  # sessions whose inputs are held in memory at once
 
 
 @dataclass
@@ -165,30 +165,34 @@ class _Writer:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_cues(
-    storage: Storage, s: SessionView, report: SiteReport
-) -> tuple[list[Cue] | None, str]:
-    """Parsed cues (None: no transcript) and the note to show when there are none."""
-    vtt = s.files.get("transcript")
-    if vtt is None:
-        return None, "No transcript is published for this session."
-    key = f"sessions/{s.key}/{vtt.name}"
+def _page_job(
+    storage: Storage,
+    s: SessionView,
+    prev: dict[str, Any],
+    same: bool,
+    club_name: str,
+    asset_version: str,
+) -> pages.PageJob:
+    """Fetch what the page needs: the cached shard when nothing changed, else the transcript."""
+    job = pages.PageJob(session=s, club_name=club_name, asset_version=asset_version)
+    if "transcript" not in s.files:
+        return job
+    if same and prev.get("terms_sha"):
+        try:
+            return replace(job, shard=storage.get_bytes(f"sessions/{s.key}/search.js"))
+        except ObjectNotFound:
+            pass
+    return _with_vtt(storage, job)
+
+
+def _with_vtt(storage: Storage, job: pages.PageJob) -> pages.PageJob:
+    s = job.session
+    vtt = s.files["transcript"]
     try:
-        return parse_vtt(storage.get_bytes(key), source=key).cues, ""
+        return replace(job, shard=None, vtt=storage.get_bytes(f"sessions/{s.key}/{vtt.name}"))
     except ObjectNotFound:
         problem = f"{s.key}: {vtt.name} is listed in the catalog but missing from the archive"
-    except TranscriptError as exc:
-        problem = f"{s.key}: {exc}"
-    log.warning("site: %s", problem)
-    report.problems.append(problem)
-    return None, "The transcript for this session could not be read."
-
-
-def _cached_lines(storage: Storage, key: str) -> list[render.Line] | None:
-    try:
-        return search.read_shard(storage.get_bytes(f"sessions/{key}/search.js"))
-    except ObjectNotFound:
-        return None
+        return replace(job, shard=None, problem=problem)
 
 
 def _terms_sha(terms: str | None) -> str | None:
@@ -245,28 +249,36 @@ def build_site(
     new_state: dict[str, Any] = {}
     fresh_terms: dict[str, str | None] = {}  # terms of the sessions parsed in this build
     try:
+        work: list[tuple[SessionView, dict[str, Any], bool]] = []
         for s in sessions:
             prev: dict[str, Any] = old.get(s.key) or {}
             same = prev.get("fp") == s.fingerprint and s.key not in redo
             if same and not rerender_all:
                 new_state[s.key] = prev
-                continue
-            has_vtt = "transcript" in s.files
-            lines: list[render.Line] | None = None
-            note = "No transcript is published for this session."
-            if same and has_vtt and prev.get("terms_sha"):
-                lines = _cached_lines(storage, s.key)  # a re-render needs no VTT parse
-            shard: search.Shard | None = None
-            if lines is None and has_vtt:
-                cues, note = _read_cues(storage, s, report)
-                shard = search.build_shard(s.key, cues) if cues else None
-                fresh_terms[s.key] = shard.terms if shard else None
-                lines = render.lines_from_cues(cues) if cues else None
-            _write_session(writer, s, lines, shard, note, club_name, asset_version, report)
-            terms_sha = (
-                _terms_sha(fresh_terms[s.key]) if s.key in fresh_terms else prev.get("terms_sha")
-            )
-            new_state[s.key] = {"fp": s.fingerprint, "terms_sha": terms_sha}
+            else:
+                work.append((s, prev, same))
+        renderer = pages.PageRenderer(len(work))
+        try:
+            for at in range(0, len(work), BATCH):
+                batch = work[at : at + BATCH]
+                jobs = [
+                    _page_job(storage, s, prev, same, club_name, asset_version)
+                    for s, prev, same in batch
+                ]
+                for (s, prev, _), job, result in zip(batch, jobs, renderer.map(jobs), strict=True):
+                    if result.needs_vtt:  # the cached shard was unusable
+                        result = pages.render_page(_with_vtt(storage, job))
+                    _write_page(writer, s, result, report)
+                    if result.parsed:
+                        fresh_terms[s.key] = result.shard.terms if result.shard else None
+                    terms_sha = (
+                        _terms_sha(fresh_terms[s.key])
+                        if s.key in fresh_terms
+                        else prev.get("terms_sha")
+                    )
+                    new_state[s.key] = {"fp": s.fingerprint, "terms_sha": terms_sha}
+        finally:
+            renderer.close()
         for key in sorted(set(old) - set(new_state)):
             for name in ("index.html", "search.js", "search-terms.txt"):
                 writer.delete(f"sessions/{key}/{name}")
@@ -323,27 +335,20 @@ def build_site(
     return report
 
 
-def _write_session(
-    writer: _Writer,
-    s: SessionView,
-    lines: list[render.Line] | None,
-    shard: search.Shard | None,
-    note: str,
-    club_name: str,
-    asset_version: str,
-    report: SiteReport,
+def _write_page(
+    writer: _Writer, s: SessionView, result: pages.PageResult, report: SiteReport
 ) -> None:
-    html = render.render_session(
-        s, lines or [], club_name=club_name, asset_version=asset_version, transcript_note=note
-    )
-    writer.put(f"sessions/{s.key}/index.html", html.encode("utf-8"), "text/html; charset=utf-8")
+    writer.put(f"sessions/{s.key}/index.html", result.html, "text/html; charset=utf-8")
     report.pages_rendered += 1
+    if result.problem:
+        log.warning("site: %s", result.problem)
+        report.problems.append(result.problem)
     shard_key, terms_key = f"sessions/{s.key}/search.js", f"sessions/{s.key}/search-terms.txt"
-    if shard is not None:
-        writer.put(shard_key, shard.script.encode("utf-8"), "text/javascript")
-        writer.put(terms_key, shard.terms.encode("utf-8"), "text/plain; charset=utf-8")
-    elif not lines and shard_key in writer.hashes:
-        writer.delete(shard_key)
+    if result.shard is not None:
+        writer.put(shard_key, result.shard.script.encode("utf-8"), "text/javascript")
+        writer.put(terms_key, result.shard.terms.encode("utf-8"), "text/plain; charset=utf-8")
+    elif result.parsed and shard_key in writer.hashes:
+        writer.delete(shard_key)  # the transcript is gone or unreadable now
         writer.delete(terms_key)
 
 
