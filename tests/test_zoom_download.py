@@ -417,3 +417,21 @@ def test_kill_9_mid_download_then_resume(
     client.download(f, dest)
     assert sha(dest) == sha(big) and not part.exists()
     assert header(file_requests(emu)[-1], "range") == f"bytes={20 * CHUNK_SIZE + 3}-"
+
+
+def test_zoom_serving_the_file_itself_without_redirect(
+    emu: ZoomEmulator, client: ZoomClient, video: Path, tmp_path: Path
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    data = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 10
+    emu.inject(
+        Fault(
+            host="web",
+            path="/rec/download/",
+            status=200,
+            body=data,
+            headers={"Content-Type": "video/mp4"},
+        )
+    )
+    dest = client.download(f.model_copy(update={"file_size": len(data)}), tmp_path / "v.mp4")
+    assert dest.read_bytes() == data and file_requests(emu) == []
