@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -248,3 +249,19 @@ def test_a_webhook_after_giving_up_tries_again(factory: sessionmaker[Session]) -
     assert (item.ref, item.state) == ("81234567890", "queued")
     (res,) = queue.run_due(factory, lambda ref: [Outcome("archived")], clock.now)
     assert res.state == "done"
+
+
+def test_shutdown_stops_between_jobs_and_loses_none(factory: sessionmaker[Session]) -> None:
+    for ref in ("a==", "b==", "c=="):
+        with transaction(factory) as db:
+            queue.enqueue(db, ref, now=END, deadline=timedelta(hours=48), source="admin")
+    stop = threading.Event()
+
+    def archive(ref: int | str) -> list[Outcome]:
+        stop.set()  # SIGTERM arrives while the first job runs: it finishes, no new one starts
+        return [Outcome("archived")]
+
+    done = queue.run_due(factory, archive, lambda: END, should_stop=stop.is_set)
+    assert [r.ref for r in done] == ["a=="]
+    later = queue.run_due(factory, archive, lambda: END + queue.LEASE)
+    assert sorted(r.ref for r in later) == ["b==", "c=="]

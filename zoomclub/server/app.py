@@ -74,8 +74,8 @@ def make_app(hooks: ServerHooks) -> Starlette:
                 queued = await run_in_threadpool(
                     hooks.queue_archive, delivery.meeting_id, delivery.meeting_uuid, "webhook"
                 )
-            except ZoomclubError as exc:
-                log.error("webhook %s: cannot queue: %s", delivery.event, exc)
+            except Exception:  # e.g. the database is down: Zoom retries a non-2xx delivery
+                log.exception("webhook %s: cannot queue the archive", delivery.event)
                 return _error(503, "cannot queue the archive right now")
             log.info(
                 "webhook %s queued %s",
@@ -118,6 +118,9 @@ def make_app(hooks: ServerHooks) -> Starlette:
             )
         except ZoomclubError as exc:
             return _error(503, f"cannot queue: {exc}")
+        except Exception:
+            log.exception("admin archive %s: cannot queue", ref)
+            return _error(503, "cannot queue the archive right now")
         return JSONResponse({"status": "queued", **queued}, status_code=202)
 
     async def healthz(request: Request) -> Response:
