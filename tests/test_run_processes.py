@@ -130,6 +130,21 @@ def health_jobs(port: int) -> dict[str, str]:
     return {k: v["result"] for k, v in body.get("jobs", {}).items()}
 
 
+def test_run_without_zoom_credentials_fails_at_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
+    env["ZOOMCLUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'club.db'}"
+    out = subprocess.run(
+        [sys.executable, "-m", "zoomclub", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("zoomclub: error: Zoom credentials are not configured")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM])
 def test_standby_runner_stops_on_sigterm(tmp_path: Path, sig: int) -> None:
     from filelock import FileLock
@@ -140,6 +155,8 @@ def test_standby_runner_stops_on_sigterm(tmp_path: Path, sig: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
     env["ZOOMCLUB_DATABASE_URL"] = f"sqlite:///{db}"
     env["ZOOMCLUB_SERVER__PORT"] = str(free_port())
+    for name in ("ACCOUNT_ID", "CLIENT_ID", "CLIENT_SECRET", "USER_ID"):
+        env[f"ZOOMCLUB_ZOOM__{name}"] = "not-contacted-while-standing-by"
     proc, out = start(env, tmp_path / "standby.log")
     try:
         log = tmp_path / "standby.log"

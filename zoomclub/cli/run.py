@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from zoomclub.cli.common import pass_services
 from zoomclub.wiring import Services
+
+log = logging.getLogger(__name__)
 
 
 @click.command("run")
@@ -25,6 +29,11 @@ def run(services: Services, standby_retry: float) -> None:
     """
     from zoomclub.archive.pipeline import archive_meeting
     from zoomclub.runtime import run_forever
+
+    # Fail at start-up, not in the first job an hour later.
+    _ = services.zoom, services.zoom_user_id
+    if services.settings.zoom.webhook_secret_token is None:
+        log.warning("ZOOMCLUB_ZOOM__WEBHOOK_SECRET_TOKEN is not set: /zoom/webhook will answer 503")
 
     def archive(ref: int | str) -> list[object]:
         return list(archive_meeting(services, ref))
