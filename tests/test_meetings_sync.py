@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -280,3 +281,35 @@ def test_dst_weeks_keep_the_local_start(
         assert m["timezone"] == tz
     finally:
         s.close()
+
+
+def test_concurrent_syncs_on_one_database_create_each_meeting_once(
+    zoom_emulator: ZoomEmulator, tmp_path: Path
+) -> None:
+    """`zoomclub meeting create` by hand while the scheduler's job runs: one lists-then-creates
+    at a time, the other finds the meetings and adopts them."""
+    from zoomclub.runtime import locked_sync
+
+    db_path = tmp_path / "shared.db"
+    services = [make_services(zoom_emulator, db_path) for _ in range(3)]
+    services[0].engine  # noqa: B018 - create the tables before the race
+    barrier = threading.Barrier(len(services))
+    errors: list[BaseException] = []
+
+    def one(s: Services) -> None:
+        try:
+            barrier.wait(10)
+            locked_sync(s)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(s,)) for s in services]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in services:
+        s.close()
+    assert errors == []
+    assert len(zoom_emulator.meeting_ids()) == 2
+    assert creates(zoom_emulator) == 2

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
     from starlette.types import ASGIApp
 
+    from zoomclub.meetings import SyncResult
     from zoomclub.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,8 @@ class Runtime:
             log.exception("job %s: cannot record its result", job)
 
     def meetings_job(self) -> tuple[str, str]:
-        from zoomclub.meetings import sync_meetings
-
         s = self.services
-        results = sync_meetings(s.db, s.zoom, s.zoom_user_id, s.settings.club, s.clock.now())
+        results = locked_sync(s)
         session = ",".join(f"{r.day}:{r.result}" for r in results)
         if any(r.result not in ("unchanged", "failed", "deferred") for r in results):
             self._publish_site()
@@ -211,6 +210,18 @@ class Runtime:
         """Wait until no job is running; False if one still is after ``timeout`` seconds."""
         with self._cond:
             return self._cond.wait_for(lambda: self._running == 0, timeout=timeout)
+
+
+def locked_sync(services: Services, only: date | None = None) -> list[SyncResult]:
+    """Reconcile meetings while holding the database-wide meetings lock (one lister-creator)."""
+    from zoomclub.meetings import sync_meetings
+    from zoomclub.scheduler import exclusive
+
+    s = services
+    with exclusive(s.settings.database_url, lambda: s.engine, "meetings"):
+        return sync_meetings(
+            s.db, s.zoom, s.zoom_user_id, s.settings.club, s.clock.now(), only=only
+        )
 
 
 def queue_job_id() -> str:

@@ -11,8 +11,10 @@ SQLite file, or a PostgreSQL session advisory lock. A second ``zoomclub run`` wa
 from __future__ import annotations
 
 import logging
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -205,3 +207,50 @@ def runner_lock(database_url: str, engine: Engine | Callable[[], Engine]) -> Run
             return NullRunnerLock()
         return FileRunnerLock(Path(path).expanduser().resolve().with_suffix(".runner.lock"))
     return PostgresRunnerLock(engine)
+
+
+@contextmanager
+def exclusive(
+    database_url: str,
+    engine: Engine | Callable[[], Engine],
+    name: str,
+    *,
+    timeout_s: float = 300.0,
+) -> Iterator[None]:
+    """Hold a short-lived, named lock shared by every process on ``database_url``.
+
+    Used around meeting reconciliation so `zoomclub meeting create` by hand and the running
+    scheduler never list-then-create at the same time. Raises :class:`LockError` on timeout.
+    """
+    if database_url.startswith("sqlite"):
+        path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
+        if not path or path == ":memory:":
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        lock_path = Path(path).expanduser().resolve().with_suffix(f".{name}.lock")
+        lock = FileLock(str(lock_path))
+        try:
+            lock.acquire(timeout=timeout_s)
+        except Timeout:
+            raise LockError(
+                f"another zoomclub process holds {lock_path}; try again later"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    eng = engine if isinstance(engine, Engine) else engine()
+    key = zlib.crc32(f"zoomclub-{name}".encode())
+    deadline = time.monotonic() + timeout_s
+    with eng.connect() as conn:
+        while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            if time.monotonic() > deadline:
+                raise LockError(f"another zoomclub process holds the {name} lock; try again later")
+            time.sleep(0.2)  # waiting on another process, not on simulated time
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})

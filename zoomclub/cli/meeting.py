@@ -6,7 +6,7 @@ import click
 
 from zoomclub.cli.common import echo_json, pass_services
 from zoomclub.errors import InputError
-from zoomclub.meetings import sync_meetings
+from zoomclub.runtime import locked_sync
 from zoomclub.schedule.dates import parse_date
 from zoomclub.wiring import Services
 
@@ -28,14 +28,7 @@ def create(services: Services, day: str | None, as_json: bool) -> None:
             only = parse_date(day)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-    results = sync_meetings(
-        services.db,
-        services.zoom,
-        services.zoom_user_id,
-        services.settings.club,
-        services.clock.now(),
-        only=only,
-    )
+    results = locked_sync(services, only)
     if only is not None and not results:
         raise InputError(f"{only}: no session planned, or it has already started")
     failed = False

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zoomclub.db import transaction
@@ -109,15 +110,21 @@ class _Quota:
     def take(self, now: datetime) -> bool:
         """Spend one call of today's (UTC) budget; False when it is used up. Committed at once."""
         day = now.astimezone(UTC).date()
-        with transaction(self.factory) as db:
-            row = db.get(QuotaUsage, (self.user_id, day))
-            if row is None:
-                row = QuotaUsage(user_id=self.user_id, day=day, used=0)
-                db.add(row)
-            if row.used >= self.limit:
-                return False
-            row.used += 1
-            return True
+        for attempt in range(3):
+            try:
+                with transaction(self.factory) as db:
+                    row = db.get(QuotaUsage, (self.user_id, day))
+                    if row is None:
+                        row = QuotaUsage(user_id=self.user_id, day=day, used=0)
+                        db.add(row)
+                    if row.used >= self.limit:
+                        return False
+                    row.used += 1
+                    return True
+            except IntegrityError:  # another process created today's row first
+                if attempt == 2:
+                    raise
+        return False
 
     def exhaust(self, now: datetime) -> None:
         day = now.astimezone(UTC).date()
