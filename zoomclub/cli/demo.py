@@ -40,7 +40,14 @@ def demo_cmd(
         echo=(lambda _line: None) if as_json else click.echo,
     )
     if as_json:
-        echo_json({"archive": report.archive, "site": report.site, "outcomes": report.outcomes})
+        echo_json(
+            {
+                "archive": report.archive,
+                "site": report.site,
+                "outcomes": report.outcomes,
+                "meetings": report.meetings,
+            }
+        )
     failed = [o for o in report.outcomes if o["status"] == "failed"]
     raise SystemExit(1 if failed else 0)
 

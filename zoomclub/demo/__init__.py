@@ -12,11 +12,13 @@ advance, not a wait.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from zoomclub.clock import FakeClock
 from zoomclub.demo.script import DemoSession, demo_transcript
@@ -26,6 +28,7 @@ from zoomclub.wiring import Services
 log = logging.getLogger(__name__)
 
 CLUB = "Demo Paper Club"
+TZ = "America/Los_Angeles"
 FACILITATION_MIN = 45
 
 SESSIONS = [
@@ -41,14 +44,6 @@ SESSIONS = [
         2,
     ),
     DemoSession(
-        "Scaling Laws for Neural Language Models",
-        "https://arxiv.org/abs/2001.08361",
-        "Alan Turing",
-        2580,
-        40,
-        3,
-    ),
-    DemoSession(
         "Chinchilla: Training Compute-Optimal LLMs",
         "https://arxiv.org/abs/2203.15556",
         "Émilie du Châtelet",
@@ -56,6 +51,28 @@ SESSIONS = [
         30,
         4,
     ),
+    DemoSession(
+        "Scaling Laws for Neural Language Models",
+        "https://arxiv.org/abs/2001.08361",
+        "Alan Turing",
+        2580,
+        40,
+        3,
+    ),
+]
+UPCOMING = [
+    (
+        "Language Models are Few-Shot Learners",
+        "https://arxiv.org/abs/2005.14165",
+        "Katherine Johnson",
+    ),
+    None,  # a holiday: skipped week
+    (
+        "LoRA: Low-Rank Adaptation of Large Language Models",
+        "https://arxiv.org/abs/2106.09685",
+        "Hedy Lamarr",
+    ),
+    (None, None, "Mary Somerville"),  # paper not chosen yet: still gets its meeting
 ]
 
 
@@ -68,12 +85,22 @@ class DemoReport:
     site: str | None = None
 
 
-def _wednesdays_before(now: datetime, n: int) -> list[datetime]:
-    """The last ``n`` Wednesdays at 20:00 UTC (12:00 in Los Angeles in winter), oldest first."""
-    day = now.replace(hour=20, minute=0, second=0, microsecond=0)
-    while day.weekday() != 2 or day >= now:
+def _last_wednesday_session(now: datetime) -> datetime:
+    """The most recent Wednesday 12:00 in Los Angeles that has already started."""
+    la = ZoneInfo(TZ)
+    day = now.astimezone(la).date()
+    while True:
+        start = datetime.combine(day, time(12, 0), la)
+        if day.weekday() == 2 and start <= now:
+            return start
         day -= timedelta(days=1)
-    return [day - timedelta(weeks=i) for i in reversed(range(n))]
+
+
+def _fresh(root: Path) -> None:
+    """A demo run starts from nothing (the media cache is kept: it only saves ffmpeg time)."""
+    for name in ("archive", "work"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    (root / "zoomclub.db").unlink(missing_ok=True)
 
 
 def run_demo(
@@ -84,91 +111,147 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> DemoReport:
     from zoomclub.archive.pipeline import archive_meeting
-    from zoomclub.emulator import Segment, ZoomEmulator
+    from zoomclub.emulator import ZoomEmulator
 
     root = root.resolve()
     root.mkdir(parents=True, exist_ok=True)
-    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    _fresh(root)
+    # Demo time: three hours after the latest club session started (it has just been recorded).
+    last = _last_wednesday_session(datetime.now(UTC))
+    clock = FakeClock((last + timedelta(hours=3)).astimezone(UTC))
     report = DemoReport(root=root, archive=archive_url or str(root / "archive"))
     with ZoomEmulator(clock=clock, media_cache=root / "media-cache") as emu:
-        env = emu.env()
-        settings = Settings(
-            zoom=ZoomSettings(
-                account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
-                client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-                client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
-                api_url=env["ZOOMCLUB_ZOOM__API_URL"],
-                oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
-                user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
-            ),
-            archive=ArchiveSettings(
-                url=report.archive, s3_endpoint_url=s3_endpoint_url, work_dir=root / "work"
-            ),
-            club=ClubSettings(
-                name=CLUB, facilitation_minutes=FACILITATION_MIN, duration_minutes=60
-            ),
-            database_url=f"sqlite:///{root / 'zoomclub.db'}",
+        services = Services(
+            settings=_settings(emu.env(), root, report.archive, s3_endpoint_url), clock=clock
         )
-        services = Services(settings=settings, clock=clock)
         try:
-            echo(f"Zoom emulator on {emu.api_url}; archiving into {report.archive}")
-            instances = []
-            for when, s in zip(
-                _wednesdays_before(clock.now(), len(SESSIONS)), SESSIONS, strict=True
-            ):
-                vtt = demo_transcript(s)
-                length = s.facilitation_s + s.qa_s + 5
-                topic = f"{CLUB}: {s.title}"
-                if s.seed == 4:  # a false start, then stop/restart in the middle of facilitation
-                    from zoomclub.transcript.vtt import cut_cues, offset_cues, parse_vtt, render_vtt
-
-                    cues = parse_vtt(vtt).cues
-                    half = 1_500_000
-                    first = render_vtt(cut_cues(cues, half))
-                    second = render_vtt(offset_cues([c for c in cues if c.start_ms >= half], -half))
-                    segments = [
-                        Segment(0, 8),
-                        Segment(30, half / 1000, transcript=first),
-                        Segment(30 + half / 1000 + 45, length - half / 1000, transcript=second),
-                    ]
-                else:
-                    segments = [Segment(0, length, transcript=vtt)]
-                late = clock.now() + timedelta(hours=1) if s.seed == 3 else None
-                inst = emu.add_recording(
-                    topic=topic, start_time=when, segments=segments, transcript_ready_at=late
-                )
-                instances.append((s, inst))
-            echo(f"Recorded {len(instances)} past sessions in the emulator; archiving...")
-            for _s, inst in instances:
+            echo(f"Zoom emulator on {emu.api_url}; archive: {report.archive}")
+            starts = [last - timedelta(weeks=i) for i in reversed(range(len(SESSIONS)))]
+            _plan_schedule(services, starts, echo)
+            report.meetings = _create_meetings(services, echo)
+            instances = [
+                _record(emu, services, when, s) for when, s in zip(starts, SESSIONS, strict=True)
+            ]
+            echo(f"Zoom recorded the last {len(instances)} sessions; archiving them...")
+            pending = []
+            for inst in instances:
                 for o in archive_meeting(services, inst.uuid):
                     report.outcomes.append(o.to_json())
                     echo(f"  {o.status:8} {o.session}: {o.reason}")
-            pending = [o for o in report.outcomes if o["status"] == "pending"]
+                    if o.status == "pending":
+                        pending.append(inst.uuid)
             if pending:
-                echo("Two hours later, Zoom's late transcript has arrived; archiving again...")
+                echo("Two hours later Zoom's late transcript has arrived; archiving again...")
                 clock.advance(2 * 3600)
-                for o_json in pending:
-                    for o in archive_meeting(services, o_json["meeting_uuid"]):
+                for uuid in pending:
+                    for o in archive_meeting(services, uuid):
                         report.outcomes.append(o.to_json())
                         echo(f"  {o.status:8} {o.session}: {o.reason}")
-            report.site = _build_site(services, echo)
+            report.site = _build_site(services)
         finally:
             services.close()
     echo("")
     echo(f"Archive: {report.archive}")
     if report.site:
         echo(f"Site:    {report.site}")
-    echo(
-        f"State:   {root / 'zoomclub.db'}  (try: ZOOMCLUB_DATABASE_URL=sqlite:///{root / 'zoomclub.db'} zoomclub review list)"
-    )
+    db = root / "zoomclub.db"
+    echo(f"State:   {db}")
+    echo(f"         ZOOMCLUB_DATABASE_URL=sqlite:///{db} zoomclub schedule list")
     return report
 
 
-def _build_site(services: Services, echo: Callable[[str], None]) -> str | None:
-    try:
-        from zoomclub.publish import rebuild_site
-    except ImportError:
-        return None
+def _settings(env: dict[str, str], root: Path, archive: str, endpoint: str | None) -> Settings:
+    return Settings(
+        zoom=ZoomSettings(
+            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
+            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
+            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
+            api_url=env["ZOOMCLUB_ZOOM__API_URL"],
+            oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
+            user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
+        ),
+        archive=ArchiveSettings(url=archive, s3_endpoint_url=endpoint, work_dir=root / "work"),
+        club=ClubSettings(
+            name=CLUB, timezone=TZ, facilitation_minutes=FACILITATION_MIN, duration_minutes=60
+        ),
+        database_url=f"sqlite:///{root / 'zoomclub.db'}",
+    )
+
+
+def _plan_schedule(services: Services, past: list[datetime], echo: Callable[[str], None]) -> None:
+    from zoomclub.db import transaction
+    from zoomclub.schedule.service import add_session, skip_week
+
+    club = services.settings.club
+    now = services.clock.now()
+    with transaction(services.db) as db:
+        for when, s in zip(past, SESSIONS, strict=True):
+            add_session(
+                db,
+                when.date(),
+                club,
+                now,
+                paper_title=s.title,
+                paper_url=s.url,
+                facilitator=s.facilitator,
+            )
+        for i, plan in enumerate(UPCOMING, start=1):
+            day = past[-1].date() + timedelta(weeks=i)
+            if plan is None:
+                add_session(db, day, club, now)
+                skip_week(db, day, club, now)
+            else:
+                title, url, who = plan
+                add_session(db, day, club, now, paper_title=title, paper_url=url, facilitator=who)
+    echo(f"Schedule: {len(past)} past and {len(UPCOMING)} upcoming weeks (one skipped)")
+
+
+def _create_meetings(services: Services, echo: Callable[[str], None]) -> list[dict[str, Any]]:
+    from zoomclub.meetings.sync import sync_meetings
+
+    results = sync_meetings(
+        services.db,
+        services.zoom,
+        services.zoom_user_id,
+        services.settings.club,
+        services.clock.now(),
+    )
+    for r in results:
+        echo(f"  meeting {r.result:8} {r.day}: {r.meeting_id or ''} {r.reason}")
+    return [r.to_json() for r in results]
+
+
+def _record(emu: Any, services: Services, when: datetime, s: DemoSession) -> Any:
+    """What Zoom holds after the session: its cloud recording, made to the session's script."""
+    from zoomclub.emulator import Segment
+    from zoomclub.transcript.vtt import cut_cues, offset_cues, parse_vtt, render_vtt
+
+    vtt = demo_transcript(s)
+    length = s.facilitation_s + s.qa_s + 5
+    if s.seed == 4:  # a false start, then a stop/restart in the middle of facilitation
+        cues = parse_vtt(vtt).cues
+        half = 1_500_000
+        first = render_vtt(cut_cues(cues, half))
+        second = render_vtt(offset_cues([c for c in cues if c.start_ms >= half], -half))
+        segments = [
+            Segment(0, 8),
+            Segment(30, half / 1000, transcript=first),
+            Segment(30 + half / 1000 + 45, length - half / 1000, transcript=second),
+        ]
+    else:
+        segments = [Segment(0, length, transcript=vtt)]
+    now = services.clock.now()
+    late = now + timedelta(hours=1) if s.seed == 3 else None
+    return emu.add_recording(
+        topic=f"{CLUB}: {s.title}",
+        start_time=when.astimezone(UTC),
+        segments=segments,
+        transcript_ready_at=late,
+    )
+
+
+def _build_site(services: Services) -> str:
+    from zoomclub.publish import rebuild_site
+
     rebuild_site(services, changed=None)
-    url = services.storage.url_for("index.html")
-    return url
+    return services.storage.url_for("index.html")
