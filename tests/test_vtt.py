@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 
 from zoomclub.errors import InputError, TranscriptError
-from zoomclub.transcript.vtt import (
-    Cue,
-    cut_cues,
-    is_generic_name,
-    offset_cues,
-    parse_vtt,
-    render_vtt,
-)
+from zoomclub.transcript.speakers import is_generic_name
+from zoomclub.transcript.vtt import Cue, cut_cues, offset_cues, parse_vtt, render_vtt
 
 ZOOM = """WEBVTT
 

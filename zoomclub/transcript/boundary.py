@@ -20,33 +20,27 @@ The result always lies within ``[0, recording end]``.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
 from zoomclub.errors import InputError
-from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength, is_pause_invite
-from zoomclub.transcript.vtt import Cue, is_generic_name
+from zoomclub.transcript import floor
+from zoomclub.transcript.floor import Others, Stretch
+from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength
+from zoomclub.transcript.speakers import is_generic_name
+from zoomclub.transcript.vtt import Cue
 
 SUBSTANTIAL_S = 60.0  # shorter presenter runs are answers to a quick question, not sections
 LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer than any Q&A answer
-PRESENTER_SHARE = 0.2  # of the top speaker's talk time
-PRESENTER_MIN_TALK_S = 120.0
-PRESENTER_MIN_RUN_S = 120.0  # a presenter speaks alone for at least this long at some point
-NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
-NEUTRAL_MAX_WORDS = 4
-TAIL_S = 90.0
-PAUSE_INVITE_TAIL_S = 30.0  # a hand-off remark counts when it is this close to the end of a stretch
-PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
 DISCUSSION_MEMBER_TALK_S = 180.0
 DISCUSSION_MEMBERS = 4
 EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside this: hold
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 150.0
 CC_MAX_QUESTIONS = 2
+AFTER_HANDOFF_S = 10.0  # speech this long after a hand-off remark means someone else spoke
 REVIEW_BELOW = 0.5
 
 
@@ -68,26 +62,9 @@ class BoundaryDecision:
         }
 
 
-@dataclass
-class _Stretch:
-    first: int  # index of its first presenter cue
-    last: int  # index of its last presenter cue
-    start_ms: int
-    end_ms: int
-
-    @property
-    def length_s(self) -> float:
-        return (self.end_ms - self.start_ms) / 1000
-
-
 def _clock(ms: float) -> str:
     s = int(ms // 1000)
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
-@lru_cache(maxsize=4096)
-def _key(speaker: str | None) -> str | None:
-    return " ".join(speaker.casefold().split()) if speaker else None
 
 
 def _hold(reason: str, evidence: list[str], confidence: float = 0.3) -> BoundaryDecision:
@@ -137,138 +114,13 @@ def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> Bound
     )
 
 
-def _presenters(cues: Sequence[Cue], keys: Sequence[str | None]) -> set[str]:
-    """Speakers with a large share of the talk who also held the floor alone for a while.
-
-    The second condition keeps a free discussion (many voices, equal shares, short turns) from
-    reading as one long presentation by "several presenters".
-    """
-    talk: Counter[str] = Counter()
-    longest_run: dict[str, int] = {}
-    run_key, run_start = None, 0
-    for c, k in zip(cues, keys, strict=True):
-        if not k:
-            continue
-        talk[k] += c.end_ms - c.start_ms
-        if k != run_key:
-            run_key, run_start = k, c.start_ms
-        longest_run[k] = max(longest_run.get(k, 0), c.end_ms - run_start)
-    if not talk:
-        return set()
-    top = max(talk.values())
-    return {
-        k
-        for k, ms in talk.items()
-        if longest_run[k] >= PRESENTER_MIN_RUN_S * 1000
-        and (ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000))
-    }
-
-
-def _roles(cues: Sequence[Cue], keys: Sequence[str | None], presenters: set[str]) -> list[str]:
-    """'P' presenter, 'N' neutral (short unlabelled noise), 'M' anyone else."""
-    roles = []
-    for c, k in zip(cues, keys, strict=True):
-        if k in presenters:
-            roles.append("P")
-        elif k is None and (
-            c.end_ms - c.start_ms <= NEUTRAL_MAX_S * 1000
-            or len(c.text.split()) <= NEUTRAL_MAX_WORDS
-        ):
-            roles.append("N")
-        else:
-            roles.append("M")
-    return roles
-
-
-def _stretches(cues: Sequence[Cue], roles: Sequence[str]) -> list[_Stretch]:
-    out: list[_Stretch] = []
-    cur: _Stretch | None = None
-    for i, (c, r) in enumerate(zip(cues, roles, strict=True)):
-        if r == "P":
-            if cur is None:
-                cur = _Stretch(i, i, c.start_ms, c.end_ms)
-            else:
-                cur.last, cur.end_ms = i, max(cur.end_ms, c.end_ms)
-        elif r == "M" and cur is not None:
-            out.append(cur)
-            cur = None
-    if cur is not None:
-        out.append(cur)
-    return out
-
-
-def _tail_handoff(cues: Sequence[Cue], s: _Stretch) -> tuple[int, int]:
-    """Strongest hand-off remark in the last TAIL_S of a stretch: (strength, cue index)."""
-    best = (0, -1)
-    for i in range(s.last, s.first - 1, -1):
-        if cues[i].start_ms < s.end_ms - TAIL_S * 1000:
-            break
-        strength = handoff_strength(cues[i].text)
-        if strength > best[0]:
-            best = (strength, i)
-    return best
-
-
-@dataclass
-class _Others:
-    """What non-presenters said in a range of cues."""
-
-    talk_s: float = 0.0
-    speakers: int = 0
-    turns: int = 0
-    longest_turn_s: float = 0.0
-
-
-def _others_between(cues: Sequence[Cue], roles: Sequence[str], lo: int, hi: int) -> _Others:
-    out, names, prev, turn_s = _Others(), set(), "", 0.0
-    for i in range(lo, hi):
-        if roles[i] == "M":
-            dur = (cues[i].end_ms - cues[i].start_ms) / 1000
-            out.talk_s += dur
-            names.add(_key(cues[i].speaker) or "?")
-            turn_s = turn_s + dur if prev == "M" else dur
-            out.turns += prev != "M"
-            out.longest_turn_s = max(out.longest_turn_s, turn_s)
-        if roles[i] != "N":
-            prev = roles[i]
-    out.speakers = len(names)
-    return out
-
-
-def _is_pause(o: _Others) -> bool:
-    """The club's between-sections pause: a few short questions, not a discussion."""
-    return (
-        o.turns <= PAUSE_MAX_TURNS
-        and o.speakers <= PAUSE_MAX_SPEAKERS
-        and o.longest_turn_s <= PAUSE_MAX_TURN_S
-    )
-
-
-def _tail_invites_pause(cues: Sequence[Cue], s: _Stretch) -> bool:
-    """Did the stretch end by inviting questions between sections ("any questions so far?")?"""
-    for i in range(s.last, s.first - 1, -1):
-        if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
-            return False
-        if is_pause_invite(cues[i].text):
-            return True
-    return False
-
-
-def _cut_after(cues: Sequence[Cue], s: _Stretch) -> float:
-    """Right after the stretch's last presenter cue, and never past the next cue's start."""
-    end_ms = cues[s.last].end_ms
-    if s.last + 1 < len(cues):
-        end_ms = min(end_ms, cues[s.last + 1].start_ms)
-    return end_ms / 1000
-
-
 def _by_floor(
     cues: Sequence[Cue], expected_s: float, segments: Sequence[tuple[float, float]]
 ) -> BoundaryDecision:
-    keys = [_key(c.speaker) for c in cues]
-    presenters = _presenters(cues, keys)
-    roles = _roles(cues, keys, presenters)
-    stretches = [s for s in _stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
+    keys = [floor.speaker_key(c.speaker) for c in cues]
+    presenters = floor.presenters(cues, keys)
+    roles = floor.roles(cues, keys, presenters)
+    stretches = [s for s in floor.stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
     ev = [f"presenters: {', '.join(sorted(presenters))}"]
     if not long:
@@ -279,17 +131,17 @@ def _by_floor(
         f"{_clock(long[-1].start_ms)}-{_clock(long[-1].end_ms)}"
     )
 
-    def ratio(s: _Stretch) -> float:
+    def ratio(s: Stretch) -> float:
         return (s.end_ms / 1000 - origin_s) / expected_s
 
-    def others_after(s: _Stretch, nxt: _Stretch | None) -> _Others:
-        return _others_between(cues, roles, s.last + 1, nxt.first if nxt else len(cues))
+    def others_after(s: Stretch, nxt: Stretch | None) -> Others:
+        return floor.others_between(cues, roles, s.last + 1, nxt.first if nxt else len(cues))
 
     chosen, confidence, why = long[-1], 0.7, "after the last long presenter stretch"
     # Q&A began earlier if an earlier long stretch ended in a strong hand-off and others spoke:
     # the later long stretch is then a long answer. Moving the cut earlier is always safe.
     for s in long[:-1]:
-        strength, at = _tail_handoff(cues, s)
+        strength, at = floor.tail_handoff(cues, s)
         if strength == 2 and ratio(s) >= EARLY_RATIO:
             chosen, confidence = s, 0.65
             why = "hand-off remark before other voices; a later long stretch read as an answer"
@@ -300,17 +152,17 @@ def _by_floor(
         # presenter invited questions "so far" / "before I move on" and then resumed; and follow
         # pause-like gaps forward to a stretch that ends in a strong hand-off. Anything else stays
         # early (an over-trim, never a leak).
-        if _tail_handoff(cues, chosen)[0] < 2:
+        if floor.tail_handoff(cues, chosen)[0] < 2:
             k = stretches.index(chosen)
             reach, invited = chosen, True
             for prev, nxt in pairwise(stretches[k:]):
-                if not _is_pause(others_after(prev, nxt)):
+                if not floor.is_pause(others_after(prev, nxt)):
                     break
-                if _tail_handoff(cues, nxt)[0] == 2:
+                if floor.tail_handoff(cues, nxt)[0] == 2:
                     reach, confidence = nxt, 0.6
                     why = "a short last section after a question pause, ending in a hand-off"
                     break
-                invited = invited and _tail_invites_pause(cues, prev)
+                invited = invited and floor.tail_invites_pause(cues, prev)
                 if invited:
                     reach, confidence = nxt, 0.6
                     why = "facilitation resumed after a question pause it invited"
@@ -325,18 +177,18 @@ def _by_floor(
             )
             return _hold("a discussion between two presentations; cannot tell where Q&A starts", ev)
 
-    if any(roles[i] == "P" and is_generic_name(cues[i].speaker) for i in _span(chosen)):
+    if any(roles[i] == "P" and is_generic_name(cues[i].speaker) for i in chosen.span):
         return _generic_presenter(cues, roles, chosen, origin_s, expected_s, ev)
 
-    after = _others_between(cues, roles, chosen.last + 1, len(cues))
-    strength, at = _tail_handoff(cues, chosen)
+    after = floor.others_between(cues, roles, chosen.last + 1, len(cues))
+    strength, at = floor.tail_handoff(cues, chosen)
     if strength:
         ev.append(f"hand-off remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
     if after.turns == 0:
         ev.append("no other voice after the last presenter stretch")
         return BoundaryDecision(None, False, 0.7 + 0.05 * strength, "recording holds no Q&A", ev)
 
-    cut_s = _cut_after(cues, chosen)
+    cut_s = floor.cut_after(cues, chosen)
     ev.append(f"after the cut: {after.turns} turn(s) from {after.speakers} other speaker(s)")
     confidence += 0.1 * strength + (0.05 if after.speakers >= 2 else 0.0)
     for seg_start, seg_end in segments:
@@ -355,14 +207,10 @@ def _by_floor(
     return BoundaryDecision(cut_s, confidence < REVIEW_BELOW, confidence, why, ev)
 
 
-def _span(s: _Stretch) -> range:
-    return range(s.first, s.last + 1)
-
-
 def _generic_presenter(
     cues: Sequence[Cue],
     roles: Sequence[str],
-    s: _Stretch,
+    s: Stretch,
     origin_s: float,
     expected_s: float,
     ev: list[str],
@@ -371,11 +219,11 @@ def _generic_presenter(
     floor cannot be read at the end of their stretch: only a hand-off remark can place the cut."""
     ev.append("a presenter has a generic display name; other voices may hide behind it")
     lo_ms = (origin_s + EARLY_RATIO * expected_s) * 1000
-    for i in _span(s):
+    for i in s.span:
         if roles[i] == "P" and cues[i].start_ms >= lo_ms and handoff_strength(cues[i].text) == 2:
             ev.append(f"hand-off remark at {_clock(cues[i].start_ms)}: {cues[i].text[:80]!r}")
             more = any(r == "M" for r in roles[s.last + 1 :]) or any(
-                c.start_ms > cues[i].end_ms + 30_000 for c in cues[i + 1 :]
+                c.start_ms > cues[i].end_ms + AFTER_HANDOFF_S * 1000 for c in cues[i + 1 :]
             )
             if not more:
                 return BoundaryDecision(
@@ -408,6 +256,6 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     if asked > CC_MAX_QUESTIONS:
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
         return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
-    if not any(c.start_ms > h.end_ms + 30_000 for c in cues[found + 1 :]):
+    if not any(c.start_ms > h.end_ms + AFTER_HANDOFF_S * 1000 for c in cues[found + 1 :]):
         return BoundaryDecision(None, False, 0.6, "recording ends after the closing remark", ev)
     return BoundaryDecision(h.start_ms / 1000, False, 0.6, "cut at the first hand-off remark", ev)

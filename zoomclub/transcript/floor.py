@@ -1,0 +1,169 @@
+"""Who holds the floor: presenters, their uninterrupted stretches, and what others said between.
+
+Plain functions over a sorted cue list, used by :mod:`zoomclub.transcript.boundary`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from zoomclub.transcript.phrases import handoff_strength, is_pause_invite
+from zoomclub.transcript.vtt import Cue
+
+PRESENTER_SHARE = 0.2  # of the top speaker's talk time
+PRESENTER_MIN_TALK_S = 120.0
+PRESENTER_MIN_RUN_S = 120.0  # a presenter speaks alone for at least this long at some point
+NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
+NEUTRAL_MAX_WORDS = 4
+TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
+PAUSE_INVITE_TAIL_S = 30.0
+PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
+
+
+@dataclass
+class Stretch:
+    first: int  # index of its first presenter cue
+    last: int  # index of its last presenter cue
+    start_ms: int
+    end_ms: int
+
+    @property
+    def length_s(self) -> float:
+        return (self.end_ms - self.start_ms) / 1000
+
+    @property
+    def span(self) -> range:
+        return range(self.first, self.last + 1)
+
+
+@lru_cache(maxsize=4096)
+def speaker_key(speaker: str | None) -> str | None:
+    return " ".join(speaker.casefold().split()) if speaker else None
+
+
+def presenters(cues: Sequence[Cue], keys: Sequence[str | None]) -> set[str]:
+    """Speakers with a large share of the talk who also held the floor alone for a while.
+
+    The second condition keeps a free discussion (many voices, equal shares, short turns) from
+    reading as one long presentation by "several presenters".
+    """
+    talk: Counter[str] = Counter()
+    longest_run: dict[str, int] = {}
+    run_key, run_start = None, 0
+    for c, k in zip(cues, keys, strict=True):
+        if not k:
+            continue
+        talk[k] += c.end_ms - c.start_ms
+        if k != run_key:
+            run_key, run_start = k, c.start_ms
+        longest_run[k] = max(longest_run.get(k, 0), c.end_ms - run_start)
+    if not talk:
+        return set()
+    top = max(talk.values())
+    return {
+        k
+        for k, ms in talk.items()
+        if longest_run[k] >= PRESENTER_MIN_RUN_S * 1000
+        and (ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000))
+    }
+
+
+def roles(cues: Sequence[Cue], keys: Sequence[str | None], presenters: set[str]) -> list[str]:
+    """'P' presenter, 'N' neutral (short unlabelled noise), 'M' anyone else."""
+    roles = []
+    for c, k in zip(cues, keys, strict=True):
+        if k in presenters:
+            roles.append("P")
+        elif k is None and (
+            c.end_ms - c.start_ms <= NEUTRAL_MAX_S * 1000
+            or len(c.text.split()) <= NEUTRAL_MAX_WORDS
+        ):
+            roles.append("N")
+        else:
+            roles.append("M")
+    return roles
+
+
+def stretches(cues: Sequence[Cue], roles: Sequence[str]) -> list[Stretch]:
+    out: list[Stretch] = []
+    cur: Stretch | None = None
+    for i, (c, r) in enumerate(zip(cues, roles, strict=True)):
+        if r == "P":
+            if cur is None:
+                cur = Stretch(i, i, c.start_ms, c.end_ms)
+            else:
+                cur.last, cur.end_ms = i, max(cur.end_ms, c.end_ms)
+        elif r == "M" and cur is not None:
+            out.append(cur)
+            cur = None
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+def tail_handoff(cues: Sequence[Cue], s: Stretch) -> tuple[int, int]:
+    """Strongest hand-off remark in the last TAIL_S of a stretch: (strength, cue index)."""
+    best = (0, -1)
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - TAIL_S * 1000:
+            break
+        strength = handoff_strength(cues[i].text)
+        if strength > best[0]:
+            best = (strength, i)
+    return best
+
+
+@dataclass
+class Others:
+    """What non-presenters said in a range of cues."""
+
+    talk_s: float = 0.0
+    speakers: int = 0
+    turns: int = 0
+    longest_turn_s: float = 0.0
+
+
+def others_between(cues: Sequence[Cue], roles: Sequence[str], lo: int, hi: int) -> Others:
+    out, names, prev, turn_s = Others(), set(), "", 0.0
+    for i in range(lo, hi):
+        if roles[i] == "M":
+            dur = (cues[i].end_ms - cues[i].start_ms) / 1000
+            out.talk_s += dur
+            names.add(speaker_key(cues[i].speaker) or "?")
+            turn_s = turn_s + dur if prev == "M" else dur
+            out.turns += prev != "M"
+            out.longest_turn_s = max(out.longest_turn_s, turn_s)
+        if roles[i] != "N":
+            prev = roles[i]
+    out.speakers = len(names)
+    return out
+
+
+def is_pause(o: Others) -> bool:
+    """The club's between-sections pause: a few short questions, not a discussion."""
+    return (
+        o.turns <= PAUSE_MAX_TURNS
+        and o.speakers <= PAUSE_MAX_SPEAKERS
+        and o.longest_turn_s <= PAUSE_MAX_TURN_S
+    )
+
+
+def tail_invites_pause(cues: Sequence[Cue], s: Stretch) -> bool:
+    """Did the stretch end by inviting questions between sections ("any questions so far?")?"""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
+            return False
+        if is_pause_invite(cues[i].text):
+            return True
+    return False
+
+
+def cut_after(cues: Sequence[Cue], s: Stretch) -> float:
+    """Right after the stretch's last presenter cue, and never past the next cue's start."""
+    end_ms = cues[s.last].end_ms
+    if s.last + 1 < len(cues):
+        end_ms = min(end_ms, cues[s.last + 1].start_ms)
+    return end_ms / 1000
