@@ -72,6 +72,23 @@ def test_env_example_values_are_valid_settings() -> None:
     assert not re.search(r"^ZOOMCLUB_\w*(TOKEN|PASSPHRASE)=\s*$", text, re.M)
 
 
+def test_env_example_commented_values_are_valid_too(tmp_path: Path) -> None:
+    # Uncommenting any documented default or example must give a loadable configuration.
+    lines = [
+        m.group(1)
+        for line in (DEPLOY / "zoomclub.env.example").read_text(encoding="utf-8").splitlines()
+        if (m := re.match(r"^#\s*((ZOOMCLUB_[A-Z0-9_]+)=\S.*)$", line))
+        and m.group(2) not in EXTRA_NAMES
+    ]
+    assert len(lines) > 20
+    env = tmp_path / "all.env"
+    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = Settings(_env_file=env)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.archive.video_preference == defaults.archive.video_preference
+    assert settings.club.duration_minutes == defaults.club.duration_minutes
+
+
 def test_compose_uses_only_real_setting_names() -> None:
     data = compose()
     used: set[str] = set()
