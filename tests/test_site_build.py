@@ -346,3 +346,15 @@ def test_many_pages_render_in_worker_processes_identically(tmp_path: Path) -> No
     assert pages.render_page(job).html == html
     index = json.loads((tmp_path / "search-index.json").read_text())
     assert decode_postings(index["terms"][f"word{int(s.key[1:])}"]) == [n - 1 - 7]
+
+
+@given(st.lists(st.integers(0, 400), unique=True, min_size=1), st.integers(1, 60))
+def test_appending_a_session_equals_encoding_from_scratch(ordinals: list[int], gap: int) -> None:
+    from zoomclub.site.search import _append
+
+    ordinals.sort()
+    new = ordinals[-1] + gap
+    assert decode_postings(_append(encode_postings(ordinals), new)) == [*ordinals, new]
+    assert (
+        len(_append(encode_postings(ordinals), new)) <= len(encode_postings([*ordinals, new])) + 1
+    )

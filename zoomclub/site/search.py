@@ -193,12 +193,21 @@ def append_to_index(
         for t in term_str.split(" "):
             if t in common:
                 continue
-            current = terms.get(t)
-            terms[t] = (
-                _b36(ordinal)
-                if current is None
-                else encode_postings([*decode_postings(current), ordinal])
-            )
+            terms[t] = _append(terms.get(t), ordinal)
+
+
+def _append(current: str | None, ordinal: int) -> str:
+    """``current`` postings plus ``ordinal`` (greater than all of them), without a full decode."""
+    if current is None:
+        return _b36(ordinal)
+    j, bit = divmod(ordinal, 6)
+    if current.startswith("~"):
+        chars = current[1:].ljust(j + 1, _BITS[0])
+        merged = _BITS[_BITS.index(chars[j]) | 1 << bit]
+        return "~" + chars[:j] + merged + chars[j + 1 :]
+    last = sum(int(p, 36) for p in current.split(","))
+    gaps = current + "," + _b36(ordinal - last)
+    return gaps if len(gaps) <= j + 2 else encode_postings([*decode_postings(current), ordinal])
 
 
 def index_files(index: dict[str, object]) -> tuple[bytes, bytes]:
