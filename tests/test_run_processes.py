@@ -18,12 +18,20 @@ from zoomclub.emulator import ZoomEmulator
 from zoomclub.settings import WEEKDAYS
 
 
-def wait_for(predicate: object, timeout: float, what: str) -> None:
+def wait_for(
+    predicate: object,
+    timeout: float,
+    what: str,
+    alive: list[subprocess.Popen[bytes]] | None = None,
+) -> None:
     """Poll a real subprocess's effect (real time: the processes run on the system clock)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():  # type: ignore[operator]
             return
+        for p in alive or []:
+            if p.poll() is not None:
+                raise AssertionError(f"zoomclub run exited with {p.returncode} before {what}")
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
@@ -84,6 +92,7 @@ def test_two_runners_on_one_database_create_one_meeting(
             lambda: len(zoom_emulator.meeting_ids()) == 1 and standing_by(),
             60,
             "one meeting and a standby",
+            alive=[p for p, _ in procs],
         )
         (waiting,) = standing_by()
         active = 1 - waiting

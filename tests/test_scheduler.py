@@ -122,3 +122,22 @@ def test_in_memory_database_needs_no_lock() -> None:
     engine = make_engine("sqlite:///:memory:")
     assert isinstance(runner_lock("sqlite:///:memory:", engine), NullRunnerLock)
     engine.dispose()
+
+
+def test_re_registering_keeps_a_missed_run(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        sched = build_scheduler(engine, CLUB)
+        sched.start(paused=True)
+        now = datetime.now(UTC)
+        register_jobs(sched, CLUB, now)
+        missed = now - timedelta(hours=2)  # the session ended while the host was down
+        sched.modify_job(JOB_SESSION_END, next_run_time=missed)
+        register_jobs(sched, CLUB, now + timedelta(seconds=1))
+        job = sched.get_job(JOB_SESSION_END)
+        assert job is not None and job.next_run_time == missed
+        assert len(sched.get_jobs()) == 3
+        sched.remove_all_jobs()
+        sched.shutdown(wait=False)
+    finally:
+        engine.dispose()

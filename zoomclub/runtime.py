@@ -325,8 +325,9 @@ def _run_locked(
     scheduler = build_scheduler(services.engine, settings.club)
     rt.scheduler = scheduler
     try:
+        scheduler.start(paused=True)
         register_jobs(scheduler, settings.club, datetime.now(settings.club.tz))
-        scheduler.start()
+        scheduler.resume()
         log.info("scheduler started (%s)", lock.description)
         secret = settings.zoom.webhook_secret_token
         admin = settings.server.admin_token

@@ -100,10 +100,19 @@ def build_scheduler(engine: Engine, club: ClubSettings, *, workers: int = 2) -> 
 
 
 def register_jobs(scheduler: BackgroundScheduler, club: ClubSettings, now: datetime) -> None:
-    """(Re-)register every job under its fixed id; start-up runs catch up at once."""
+    """(Re-)register every job under its fixed id; start-up runs catch up at once.
+
+    Call on a started (paused) scheduler so the stored jobs are visible: a run that was missed
+    while the host was down keeps its past due time (``replace_existing`` would otherwise move it
+    to the next fire time and lose it) and runs once when the scheduler resumes.
+    """
     for spec in job_specs(club):
         kwargs: dict[str, Any] = {}
-        if spec.run_at_start:
+        old = scheduler.get_job(spec.id) if scheduler.running else None
+        missed = old.next_run_time if old is not None else None
+        if missed is not None and missed <= now:
+            kwargs["next_run_time"] = missed
+        elif spec.run_at_start:
             kwargs["next_run_time"] = now
         scheduler.add_job(
             spec.func,
