@@ -16,6 +16,8 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zoomclub.errors import MediaError
 from zoomclub.media import MediaInfo, concat, ffmpeg_exe, probe, trim
@@ -418,3 +420,43 @@ def test_naive_stream_copy_cut_would_leak(media: dict[str, Path], tmp_path: Path
     ffmpeg("-i", str(media["talk.mp4"]), "-c", "copy", "-t", str(CHANGE_S + 0.05), str(naive))
     assert any(s.end_s > CHANGE_S + 0.05 for s in probe(naive).streams)
     assert "blue" in {c for _, c in video_colours(naive)}
+
+
+@st.composite
+def packet_runs(draw: st.DrawFn) -> tuple[Track, list[Packet], float]:
+    """A stream of packets in decode order: dts strictly rising, pts anywhere near it."""
+    kind = draw(st.sampled_from(["video", "audio"]))
+    track = Track(0, kind, Fraction(1, draw(st.sampled_from([10, 1000, 32000, 90000]))))
+    n = draw(st.integers(1, 40))
+    dur = draw(st.integers(1, 3000))
+    dts = draw(st.integers(-3 * dur, 0))
+    pkts = []
+    for _ in range(n):
+        dts += draw(st.integers(1, 2 * dur))
+        pts = dts + draw(st.integers(0, 3 * dur))
+        pkts.append(Packet(0, pts, dts, draw(st.integers(0, dur))))
+    end = float(draw(st.integers(-5, 45 * dur)) * track.time_base)
+    return track, pkts, end
+
+
+@given(packet_runs())
+def test_plan_invariants(run: tuple[Track, list[Packet], float]) -> None:
+    track, pkts, end = run
+    factor = 1 + track.lookahead
+    plan = plan_cut([track], pkts, end).streams[0]
+    kept, rest = pkts[: plan.kept], pkts[plan.kept :]
+
+    def safe(p: Packet) -> bool:
+        return (p.pts + p.duration * factor) * track.time_base <= Fraction(end)
+
+    assert all(safe(p) for p in kept)  # nothing kept shows (or codes) content past the cut
+    if rest:
+        assert not safe(rest[0])  # and the prefix is as long as it can be
+        assert plan.limit_us is not None
+        first_out = to_us(rest[0].dts, track.time_base)
+        last_in = to_us(kept[-1].dts, track.time_base) if kept else first_out - 1
+        assert last_in < plan.limit_us <= first_out
+    else:
+        assert plan.limit_us is None
+    want_end = max(((p.pts + p.duration) * track.time_base for p in kept), default=Fraction(0))
+    assert plan.end == want_end

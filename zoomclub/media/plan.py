@@ -98,7 +98,7 @@ class _StreamPlanner:
         self.max_tick = math.floor(end / track.time_base)  # x * tb <= end  <=>  x <= max_tick
         self.factor = 1 + track.lookahead
         self.kept = 0
-        self.last_end = 0
+        self.last_end: int | None = None
         self.last_dts: int | None = None
         self.limit_us: int | None = None
         self.done = False
@@ -116,11 +116,11 @@ class _StreamPlanner:
         self.kept += 1
         self.last_dts = p.dts
         end = p.pts + p.duration
-        if end > self.last_end:
+        if self.last_end is None or end > self.last_end:
             self.last_end = end
 
     def result(self) -> StreamCut:
-        end = self.last_end * self.track.time_base if self.kept else Fraction(0)
+        end = self.last_end * self.track.time_base if self.last_end is not None else Fraction(0)
         return StreamCut(kept=self.kept, end=end, limit_us=self.limit_us)
 
 
