@@ -60,11 +60,6 @@ def run_check(*, online: bool = False, settings: Settings | None = None) -> dict
         report["warnings"].append(
             f"{ENV_PREFIX}SERVER__ADMIN_TOKEN is not set: POST /admin/archive is disabled"
         )
-    if settings.club.facilitation_minutes > settings.club.duration_minutes:
-        report["problems"].append(
-            f"{ENV_PREFIX}CLUB__FACILITATION_MINUTES ({settings.club.facilitation_minutes}) is longer "
-            f"than {ENV_PREFIX}CLUB__DURATION_MINUTES ({settings.club.duration_minutes})"
-        )
     if online and not missing:
         from zoomclub.wiring import Services
 

@@ -27,6 +27,5 @@ def rebuild_site(services: Services, *, changed: Collection[str] | None = None) 
         site_url=club.site_url,
         publish_join_link=club.publish_join_link,
         changed=changed,
-        private_link_ttl_s=settings.archive.presign_ttl_s if settings.archive.private else None,
         now=now,
     )

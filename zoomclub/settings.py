@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -91,7 +99,6 @@ class ArchiveSettings(_Section):
     multipart_part_mib: int = Field(default=16, ge=8, le=64)
     upload_concurrency: int = Field(default=4, ge=1, le=16)
     private: bool = False
-    presign_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
 
     @property
     def is_s3(self) -> bool:
@@ -186,6 +193,20 @@ class Settings(BaseSettings):
             )
         return v
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.archive.private and self.server.site_passphrase is None:
+            raise ValueError(
+                f"{ENV_PREFIX}ARCHIVE__PRIVATE is true but {ENV_PREFIX}SERVER__SITE_PASSPHRASE is "
+                "not set: members could not reach a private archive"
+            )
+        if self.club.facilitation_minutes > self.club.duration_minutes:
+            raise ValueError(
+                f"{ENV_PREFIX}CLUB__FACILITATION_MINUTES ({self.club.facilitation_minutes}) is "
+                f"longer than {ENV_PREFIX}CLUB__DURATION_MINUTES ({self.club.duration_minutes})"
+            )
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -225,7 +246,7 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
             if isinstance(value, dict) or "SECRET" in name or "TOKEN" in name
             else f" (got {value!r})"
         )
-        lines.append(f"{name}: {msg}{shown}")
+        lines.append(f"{name}: {msg}{shown}" if err.get("loc") else msg)
     return lines
 
 
