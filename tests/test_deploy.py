@@ -65,7 +65,7 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
 
 def test_env_example_values_are_valid_settings() -> None:
     # The uncommented lines, as a dotenv file, must load (empty credentials are allowed).
-    settings = Settings(_env_file=DEPLOY / "zoomclub.env.example")  # type: ignore[call-arg]
+    settings = Settings(_env_file=DEPLOY / "zoomclub.env.example")
     assert settings.archive.is_s3
     # No secret is set to an empty string: an empty webhook token would sign with an empty key.
     text = (DEPLOY / "zoomclub.env.example").read_text(encoding="utf-8")
@@ -83,8 +83,8 @@ def test_env_example_commented_values_are_valid_too(tmp_path: Path) -> None:
     assert len(lines) > 20
     env = tmp_path / "all.env"
     env.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    settings = Settings(_env_file=env)  # type: ignore[call-arg]
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=env)
+    defaults = Settings(_env_file=None)
     assert settings.archive.video_preference == defaults.archive.video_preference
     assert settings.club.duration_minutes == defaults.club.duration_minutes
 
