@@ -131,17 +131,21 @@ class Runtime:
 
     def archive_job(self) -> tuple[str, str]:
         self.session_ended_job()
+        before = self._given_up()
         results = queue.run_due(
             self.services.db, self.archive, self.services.clock.now, should_stop=self.stop.is_set
         )
-        with transaction(self.services.db) as db:
-            given_up = queue.summary(db, self.services.clock.now())["given_up"]
+        new = sorted(self._given_up() - before)
         session = ",".join(f"{r.ref}:{r.status}" for r in results)
-        if given_up:
-            return "gave_up", session or ",".join(g["ref"] for g in given_up)
+        if new:  # logged at ERROR once, when it happens; /healthz keeps showing it
+            return "gave_up", session or ",".join(new)
         if any(r.state == "failed" for r in results):
             return "failed", session
         return "ok", session
+
+    def _given_up(self) -> set[str]:
+        with transaction(self.services.db) as db:
+            return {g["ref"] for g in queue.summary(db, self.services.clock.now())["given_up"]}
 
     # -- HTTP hooks ---------------------------------------------------------------------------
 
