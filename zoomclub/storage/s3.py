@@ -7,7 +7,9 @@ upload carries Content-MD5 (checked by every S3 server), the server-side SHA-256
 content in ``x-amz-meta-sha256``, so :meth:`S3Storage.head` is one cheap request.
 
 Credentials come the standard boto3 way (environment, profile, instance role); this module never
-reads them itself. Parts are read from the file as slices, so memory stays flat whatever the size.
+reads them itself. The IAM policy needs s3:GetObject, s3:PutObject, s3:DeleteObject,
+s3:ListBucket, s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on the bucket/prefix
+(without s3:ListBucket, S3 answers 403 instead of 404 for a missing key). Parts are read from the file as slices, so memory stays flat whatever the size.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import math
 import os
@@ -232,8 +235,6 @@ class S3Storage:
         ):
             return self._skip(key, current)
         with self._errors("put", key):
-            import io
-
             self._put_single(key, io.BytesIO(data), plan, content_type)
         return self._verify(key, plan, content_type)
 
@@ -685,7 +686,12 @@ def _translate(exc: BaseException, what: str) -> StorageError:
         if code in _NOT_FOUND:
             return ObjectNotFound(f"cannot {what}: no such object")
         if code == str(status) or not code:  # a HEAD reply has no body to name the error
-            hint = " (wrong credentials or no permission)" if status in (401, 403) else ""
+            hint = (
+                " (wrong credentials, or no permission; S3 also answers 403 for a missing key "
+                "when s3:ListBucket is not granted)"
+                if status in (401, 403)
+                else ""
+            )
             err = StorageError(f"cannot {what}: HTTP {status} {message}{hint}")
         else:
             err = StorageError(f"cannot {what}: {code} (HTTP {status}): {message}")
