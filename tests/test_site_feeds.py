@@ -208,3 +208,20 @@ def test_site_build_writes_upcoming_page_and_calendar(tmp_path: Path) -> None:
         now=NOW,
     )
     assert "https://zoom.us/j/123?pwd=secret" in (tmp_path / "upcoming.html").read_text()
+
+
+def test_control_characters_never_break_the_feed_or_calendar(tmp_path: Path) -> None:
+    from tests.test_site_data import entry, write_archive
+    from zoomclub.storage import open_storage
+
+    storage = open_storage(str(tmp_path))
+    nasty = "Bell\x07 and NUL\x00 and ESC\x1b[31m and C1\x85 title"
+    write_archive(storage, [entry("2026-01-07-x", "2026-01-07T12:00:00+01:00", title=nasty)], {})
+    build_site(storage, club_name="Paper Club", timezone=TZ, now=NOW)
+    feed = feedparser.parse((tmp_path / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.entries[0].title == "Bell and NUL and ESC[31m and C1 title"
+    e = CalendarEntry(**{**weekly(1)[0].__dict__, "paper_title": nasty, "notes": "tab\there"})
+    (ev,) = parse(render_calendar([e], club_name="C", timezone=TZ, now=NOW)).walk("VEVENT")
+    assert str(ev["SUMMARY"]) == "C: Bell and NUL and ESC[31m and C1 title"
+    assert "tab\there" in str(ev["DESCRIPTION"])

@@ -63,11 +63,18 @@ def safe_http_url(value: object) -> str | None:
     return url
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """One line, without control characters (they are invalid in XML feeds and calendars)."""
+    return " ".join(_CONTROL.sub("", value).split())
+
+
 def _text(value: object, limit: int = 500) -> str | None:
     if not isinstance(value, str):
         return None
-    text = " ".join(value.split())
-    return text[:limit] or None
+    return clean_text(value)[:limit] or None
 
 
 def _number(value: object) -> float | None:

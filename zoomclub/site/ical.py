@@ -9,6 +9,7 @@ covering the years the events span. The join link is included only when the club
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +17,11 @@ from zoneinfo import ZoneInfo
 from zoomclub.site.catalog import safe_http_url
 from zoomclub.site.model import CalendarEntry
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # not \n, \r
+
 
 def escape_text(value: str) -> str:
+    value = _CONTROL.sub("", value)
     return (
         value.replace("\\", "\\\\")
         .replace(";", "\\;")
