@@ -19,6 +19,7 @@ import pytest
 
 from tests.test_site_data import TZ, entry, vtt, write_archive
 from zoomclub.site.build import build_site
+from zoomclub.site.search import tokens
 from zoomclub.site.serve import make_site_app
 from zoomclub.storage import Storage, open_storage
 
@@ -211,6 +212,13 @@ def test_search_works_from_file_urls_on_a_phone(
     assert "Deep Residual Learning" in page.locator(".result h3").inner_text()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the index page must not scroll sideways on a phone"
+    # the page tokenises queries exactly as zoomclub.site.search tokenises transcripts
+    source = (root / "static" / "site.js").read_text()
+    assert "var TOKEN = /[\\p{L}\\p{N}]+/gu;" in source
+    samples = ["Multi-head ATTENTION, 2017's GPT_4 café", "Ünïcödé ΣΊΣΥΦΟΣ naïve", "x²+y₂ ½ 中文 ٣"]
+    for text in samples:
+        js = page.evaluate("t => t.toLowerCase().match(/[\\p{L}\\p{N}]+/gu) || []", text)
+        assert js == tokens(text), text
     shot = tmp_path / "index-phone.png"
     page.screenshot(path=str(shot))
     if os.environ.get("ZOOMCLUB_UPDATE_SCREENSHOTS"):
