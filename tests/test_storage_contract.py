@@ -167,10 +167,25 @@ def test_absent_keys(storage: Storage, tmp_path: Path) -> None:
     storage.delete("nope/x.json")  # idempotent
 
 
-def test_a_folder_is_not_an_object(storage: Storage) -> None:
+def test_a_folder_is_not_an_object(storage: Storage, tmp_path: Path) -> None:
     storage.put_bytes("sessions/a/x.json", b"{}", content_type="application/json")
     assert storage.head("sessions/a") is None
     assert not storage.exists("sessions")
+    with pytest.raises(ObjectNotFound):
+        storage.get_bytes("sessions/a")
+    with pytest.raises(ObjectNotFound):
+        storage.download_file("sessions/a", tmp_path / "a")
+    storage.delete("sessions/a")  # absent as an object: fine, and the object below survives
+    assert storage.get_bytes("sessions/a/x.json") == b"{}"
+
+
+def test_local_object_under_an_object_is_a_clear_error(local_storage: LocalStorage) -> None:
+    """A directory cannot be a file too; S3 would allow it, keys from dates and ids never do."""
+    local_storage.put_bytes("a", b"x", content_type="text/plain")
+    with pytest.raises(StorageError, match="cannot write a/b") as info:
+        local_storage.put_bytes("a/b", b"y", content_type="text/plain")
+    assert "\n" not in str(info.value)
+    assert local_storage.get_bytes("a") == b"x"
 
 
 def test_list_is_recursive_sorted_and_prefix_filtered(storage: Storage) -> None:

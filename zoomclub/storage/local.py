@@ -239,6 +239,8 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         validate_key(key)
+        if self._path(key).is_dir():
+            return  # a "folder" is not an object
         for p in (self._path(key), self._meta_path(key)):
             try:
                 p.unlink()

@@ -518,6 +518,10 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         validate_key(key)
+        # HEAD first: deleting an absent key is then no request at all, and rclone answers a
+        # DELETE of a "folder" key with a 500 that botocore would retry for seconds.
+        if self._head(key) is None:
+            return
         try:
             with self._errors("delete", key):
                 self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
