@@ -28,9 +28,9 @@ def test_demo_runs_the_whole_story(tmp_path: Path) -> None:
     archive = Path(report["archive"])
     catalog = json.loads((archive / "catalog.json").read_text())
     assert len(catalog["sessions"]) == 4
-    qa = [s for s in catalog["sessions"] if "dense-passage" in s["key"]][0]
+    qa = next(s for s in catalog["sessions"] if "dense-passage" in s["key"])
     assert qa["boundary"]["facilitation_end_s"] < qa["original_duration_s"] - 500
-    two = [s for s in catalog["sessions"] if "chinchilla" in s["key"]][0]
+    two = next(s for s in catalog["sessions"] if "chinchilla" in s["key"])
     assert two["segments"]["kept"] == 2 and two["segments"]["dropped"]
     assert (archive / "index.html").is_file()
     assert any(m["result"] == "created" for m in report["meetings"])

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -36,16 +37,23 @@ def _import_models() -> None:
 
 def make_engine(url: str, *, create: bool = True) -> Engine:
     """Engine for ``url``; SQLite gets WAL and a busy timeout so the server and CLI can share it."""
+    lock_path: Path | None = None
+    if url.startswith("postgresql://"):
+        # SQLAlchemy 2.1 maps the bare scheme to psycopg 3; our `postgres` extra ships psycopg2.
+        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            db_path = Path(path).expanduser()
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            lock_path = db_path.with_name(db_path.name + ".create.lock")
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # durable with WAL; shortens every commit
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -54,7 +62,12 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     if create:
         _import_models()
         try:
-            Base.metadata.create_all(engine)
+            if lock_path is not None:
+                # Two processes opening a new SQLite file at once would both CREATE TABLE.
+                with FileLock(str(lock_path)):
+                    Base.metadata.create_all(engine)
+            else:
+                Base.metadata.create_all(engine)
         except SQLAlchemyError as exc:
             raise ConfigError(
                 f"ZOOMCLUB_DATABASE_URL: cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"

@@ -136,6 +136,13 @@ class ClubSettings(_Section):
     site_url: str | None = None
     recording_deadline_hours: float = Field(default=48.0, gt=0)
 
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be the site's absolute http(s) URL, e.g. https://club.example.org/")
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:

@@ -633,10 +633,10 @@ def _club_json(services: Services) -> dict[str, Any]:
 def _rebuild_site(services: Services, key: str) -> None:
     """The session is published whatever happens here; a failed rebuild is logged loudly and the
     next archive (or `zoomclub site build`) redoes it."""
-    from zoomclub.publish import rebuild_site
+    from zoomclub.site.publish import publish_site
 
     try:
-        rebuild_site(services, changed={key})
+        publish_site(services, changed={key})
     except ZoomclubError as exc:
         log.error("site rebuild after %s failed: %s; run `zoomclub site build`", key, exc)
 

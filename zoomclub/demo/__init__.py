@@ -251,7 +251,7 @@ def _record(emu: Any, services: Services, when: datetime, s: DemoSession) -> Any
 
 
 def _build_site(services: Services) -> str:
-    from zoomclub.publish import rebuild_site
+    from zoomclub.site.publish import publish_site
 
-    rebuild_site(services, changed=None)
+    publish_site(services, changed=None)
     return services.storage.url_for("index.html")
