@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -432,8 +433,8 @@ def test_open_storage_s3_description_and_prefix() -> None:
     store = open_storage("s3://my-bucket/club/archive/", endpoint_url="http://127.0.0.1:9/")
     assert isinstance(store, S3Storage)
     assert (store.bucket, store.prefix) == ("my-bucket", "club/archive/")
-    assert store.description == "s3://my-bucket/club/archive/ (endpoint http://127.0.0.1:9)"
-    assert open_storage("s3://my-bucket").description == "s3://my-bucket/"
+    assert store.description == "s3://my-bucket/club/archive (endpoint http://127.0.0.1:9)"
+    assert open_storage("s3://my-bucket").description == "s3://my-bucket"
 
 
 @pytest.mark.parametrize("url", ["ftp://x/y", "s3://", "s3://bucket/../x", "  "])
@@ -460,3 +461,17 @@ def test_an_accepted_key_stays_inside_the_archive(key: str) -> None:
     assert not any(c in key for c in "\\\x00\n\x1f")
     resolved = Path(os.path.normpath(root.joinpath(*segments)))
     assert resolved.is_relative_to(root) and resolved != root
+
+
+def test_local_transfers_stream(local_storage: LocalStorage, tmp_path: Path) -> None:
+    src = tmp_path / "big.mp4"
+    make_file(src, 32 * MiB)
+    tracemalloc.start()
+    try:
+        local_storage.put_file("s/big.mp4", src, content_type="video/mp4")
+        local_storage.download_file("s/big.mp4", tmp_path / "back.mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "back.mp4").stat().st_size == 32 * MiB
+    assert peak < 4 * MiB, peak

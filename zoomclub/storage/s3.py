@@ -174,7 +174,7 @@ class S3Storage:
         self.client = client or make_s3_client(
             self.endpoint_url, region, max_pool=max(10, concurrency + 2)
         )
-        where = f"s3://{bucket}/{prefix}"
+        where = f"s3://{bucket}/{prefix}".rstrip("/")
         self.description = f"{where} (endpoint {self.endpoint_url})" if endpoint_url else where
         self.stats = TransferStats()
 
