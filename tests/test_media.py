@@ -67,6 +67,21 @@ def make_testsrc(dest: Path, seconds: float, size: str = "160x90") -> Path:
     return dest
 
 
+def make_slides(dest: Path) -> Path:
+    """Variable frame rate, no B-frames, one frame per change: red 0-2 s, green 2-6 s, blue 6-8 s
+    (like a shared screen of still slides; Zoom records those only when something changes)."""
+    graph = (
+        "color=c=red:s=160x90:r=10:d=2[a];color=c=green:s=160x90:r=10:d=4[b];"
+        "color=c=blue:s=160x90:r=10:d=2[c];[a][b][c]concat=n=3:v=1:a=0,"
+        "mpdecimate=max=0:hi=1:lo=1:frac=1,format=yuv420p[v]"
+    )
+    ffmpeg(
+        "-filter_complex", graph, "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264",
+        "-preset", "ultrafast", "-bf", "0", "-g", "1000", str(dest),
+    )  # fmt: skip
+    return dest
+
+
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("media")
@@ -76,6 +91,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "seg1.mp4": make_testsrc(d / "seg1.mp4", 4),
         "seg2.mp4": make_testsrc(d / "seg2.mp4", 2.5),
         "wide.mp4": make_testsrc(d / "wide.mp4", 2, size="320x180"),
+        "slides.mp4": make_slides(d / "slides.mp4"),
     }
 
 
@@ -107,7 +123,7 @@ def decoded_audio(path: Path) -> array[int]:
 
 
 def video_colours(path: Path) -> Iterator[tuple[float, str]]:
-    """(pts seconds, "red"|"blue"|"other") for every decoded frame, in display order."""
+    """(pts seconds, "red"|"green"|"blue"|"other") for every decoded frame, in display order."""
     with av.open(str(path)) as c:
         for frame in c.decode(video=0):
             small = frame.reformat(width=4, height=4, format="rgb24")
@@ -115,8 +131,12 @@ def video_colours(path: Path) -> Iterator[tuple[float, str]]:
             raw = bytes(plane)
             rows = [raw[y * plane.line_size : y * plane.line_size + 12] for y in range(4)]
             px = b"".join(rows)
-            r, b = sum(px[0::3]) / 16, sum(px[2::3]) / 16
-            colour = "red" if r > 150 > b else "blue" if b > 150 > r else "other"
+            r, g, b = (sum(px[i::3]) / 16 for i in range(3))
+            colour = (
+                "red" if r > 150 > max(g, b) else
+                "blue" if b > 150 > max(r, g) else
+                "green" if g > 100 > max(r, b) else "other"
+            )  # fmt: skip
             yield float(frame.time or 0.0), colour
 
 
@@ -271,6 +291,22 @@ def test_trim_never_ends_past_the_cut(media: dict[str, Path], tmp_path: Path, cu
     for s in info.streams:
         early = 0.45 if s.kind == "video" else 2 * 1024 / RATE + 1e-6  # B-frames; AAC frames
         assert cut - early <= s.end_s <= cut, s
+
+
+def test_trim_keeps_a_still_slide_shown_across_the_cut_until_the_cut(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    with av.open(str(media["slides.mp4"])) as c:
+        frames = [(p.pts * p.time_base, p.duration * p.time_base) for p in c.demux() if p.size]
+    assert frames == [(0, 2), (2, 4), (6, Fraction(1, 10))]  # the fixture is what we think
+    info = trim(media["slides.mp4"], tmp_path / "cut.mp4", 5.0)
+    (video,) = info.streams
+    assert video.packets == 2 and video.end_s == pytest.approx(5.0, abs=0.001)
+    assert video.end_s <= 5.0
+    # the slide on screen at the cut is the one shown, not the one before it, and no Q&A (blue)
+    assert [c for _, c in video_colours(tmp_path / "cut.mp4")] == ["red", "green"]
+    strict = trim(media["slides.mp4"], tmp_path / "early.mp4", 1.0)
+    assert strict.streams[0].packets == 1 and strict.end_s == pytest.approx(1.0, abs=0.001)
 
 
 def test_trim_overwrites_dest_atomically(media: dict[str, Path], tmp_path: Path) -> None:
@@ -430,10 +466,11 @@ def packet_runs(draw: st.DrawFn) -> tuple[Track, list[Packet], float]:
     n = draw(st.integers(1, 40))
     dur = draw(st.integers(1, 3000))
     dts = draw(st.integers(-3 * dur, 0))
+    reorder = draw(st.booleans())  # B-frames (pts after dts), or shown when decoded
     pkts = []
     for _ in range(n):
         dts += draw(st.integers(1, 2 * dur))
-        pts = dts + draw(st.integers(0, 3 * dur))
+        pts = dts + (draw(st.integers(0, 3 * dur)) if reorder else 0)
         pkts.append(Packet(0, pts, dts, draw(st.integers(0, dur))))
     end = float(draw(st.integers(-5, 45 * dur)) * track.time_base)
     return track, pkts, end
@@ -442,21 +479,33 @@ def packet_runs(draw: st.DrawFn) -> tuple[Track, list[Packet], float]:
 @given(packet_runs())
 def test_plan_invariants(run: tuple[Track, list[Packet], float]) -> None:
     track, pkts, end = run
-    factor = 1 + track.lookahead
+    tb, factor = track.time_base, 1 + track.lookahead
     plan = plan_cut([track], pkts, end).streams[0]
     kept, rest = pkts[: plan.kept], pkts[plan.kept :]
+    last_tick = math.floor(Fraction(end) / tb)
 
     def safe(p: Packet) -> bool:
-        return (p.pts + p.duration * factor) * track.time_base <= Fraction(end)
+        return (p.pts + p.duration * factor) * tb <= Fraction(end)
 
-    assert all(safe(p) for p in kept)  # nothing kept shows (or codes) content past the cut
+    def clippable(p: Packet, before: list[Packet]) -> bool:
+        in_order = all(q.pts == q.dts for q in [*before, p])
+        return track.kind == "video" and in_order and p.pts < last_tick
+
+    strict = kept
+    if plan.clip_s is not None:  # the last kept frame was captured before the cut, shown past it
+        *strict, clipped = kept
+        assert clippable(clipped, strict) and not safe(clipped)
+        assert plan.clip_s == last_tick * tb == plan.end
+    assert all(safe(p) for p in strict)  # nothing else shows (or codes) content past the cut
     if rest:
         assert not safe(rest[0])  # and the prefix is as long as it can be
+        assert plan.clip_s is not None or not clippable(rest[0], kept)
         assert plan.limit_us is not None
-        first_out = to_us(rest[0].dts, track.time_base)
-        last_in = to_us(kept[-1].dts, track.time_base) if kept else first_out - 1
+        first_out = to_us(rest[0].dts, tb)
+        last_in = to_us(kept[-1].dts, tb) if kept else first_out - 1
         assert last_in < plan.limit_us <= first_out
     else:
         assert plan.limit_us is None
-    want_end = max(((p.pts + p.duration) * track.time_base for p in kept), default=Fraction(0))
-    assert plan.end == want_end
+    if plan.clip_s is None:
+        want = max(((p.pts + p.duration) * tb for p in kept), default=Fraction(0))
+        assert plan.end == want

@@ -6,8 +6,9 @@ shows, edit lists applied), which for a Zoom MP4/M4A starts at 0 with the record
 
 Guarantee of :func:`trim`: no packet in the result presents anything at or after ``end_s``, checked
 by reading every packet of the result (not the container header). Stream copy cuts between packets,
-so the result ends slightly *early*: by up to one video frame plus the B-frame reorder depth, and
-audio by one to two codec frames (see :mod:`zoomclub.media.plan` for why).
+so the result ends slightly *early*: video by up to one frame plus the B-frame reorder depth (a
+frame of a stream without B-frames that was captured before the cut is kept and shown only until
+the cut), audio by one to two codec frames. See :mod:`zoomclub.media.plan` for why.
 """
 
 from __future__ import annotations

@@ -74,6 +74,9 @@ def _trim(src: Path, dest: Path, end_s: float, *, final: bool) -> MediaInfo:
         args += ["-i", str(src)]  # one input per stream: each gets its own limit
     for i, t in enumerate(wanted):
         args += ["-map", f"{i}:{t.index}"]
+        clip = plan.streams[t.index].clip_s
+        if clip is not None:
+            args += [f"-bsf:{i}", _clip_duration(clip)]
     args += _COPY + (_FASTSTART if final else [])
     with atomic_output(dest, durable=final) as tmp:
         run_ffmpeg([*args, "-y", str(tmp)], f"cut {src.name} at {end_s:.3f} s")
@@ -144,6 +147,13 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
             )
     log.info("joined %d parts -> %s (%.3f s)", len(pieces), dest.name, info.duration_s)
     return info
+
+
+def _clip_duration(end: Fraction) -> str:
+    """A ``setts`` filter shortening a packet shown past ``end`` to end there (in the MP4 the
+    last sample's duration is the last packet's)."""
+    e = seconds_arg(math.floor(end * 1_000_000))
+    return f"setts=duration='if(gt((PTS+DURATION)*TB\\,{e})\\,floor({e}/TB)-PTS\\,DURATION)'"
 
 
 @contextmanager

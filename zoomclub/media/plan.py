@@ -17,6 +17,10 @@ The limit for a stream comes from the rule we need - nothing presented at or aft
   always decodable (a B-frame's references are decoded before it), and because decode order is
   not presentation order it can stop before a few safe B-frames: video is cut early by up to one
   frame plus the reorder depth;
+* exception: in a video stream without B-frames, the frame that straddles the cut was captured
+  before it and is kept, with its duration shortened so it is shown only until the cut; in a
+  variable frame rate recording of still slides one frame can last minutes, and dropping it would
+  leave the previous slide on screen for that long;
 * the limit is put halfway between the last kept and the first dropped decode timestamp, so a
   start time read slightly differently by ffmpeg than by PyAV cannot move the cut.
 
@@ -62,6 +66,7 @@ class StreamCut:
     kept: int  # packets kept (a prefix in decode order)
     end: Fraction  # seconds: end of the last kept packet
     limit_us: int | None  # keep packets with dts_us < limit_us; None keeps them all
+    clip_s: Fraction | None = None  # the last kept frame's display must end here (see above)
 
 
 @dataclass(frozen=True)
@@ -102,26 +107,44 @@ class _StreamPlanner:
         self.last_dts: int | None = None
         self.limit_us: int | None = None
         self.done = False
+        self.reordered = False  # seen a packet shown at another time than it is decoded
+        self.clipped = False
 
     def add(self, p: Packet) -> None:
         if self.done:
             return
-        if p.pts + p.duration * self.factor > self.max_tick:
+        self.reordered = self.reordered or p.pts != p.dts
+        if self.clipped or p.pts + p.duration * self.factor > self.max_tick:
+            if not self.clipped and self._clippable(p):
+                self._keep(p, clip=True)
+                return
             self.done = True
             tb = self.track.time_base
             dts_us = to_us(p.dts, tb)
             last = dts_us - 1 if self.last_dts is None else to_us(self.last_dts, tb)
             self.limit_us = last + (dts_us - last + 1) // 2  # in (last, dts_us]
             return
+        self._keep(p, clip=False)
+
+    def _clippable(self, p: Packet) -> bool:
+        # A video frame captured before the cut but shown past it (a still slide in a variable
+        # frame rate recording can last minutes) is kept and its display time ends at the cut.
+        # Only without B-frames: then it is the last packet in decode order too, the one whose
+        # duration the MP4 muxer writes; with reordering its duration is the next dts' delta.
+        return self.track.kind == "video" and not self.reordered and p.pts < self.max_tick
+
+    def _keep(self, p: Packet, *, clip: bool) -> None:
         self.kept += 1
         self.last_dts = p.dts
-        end = p.pts + p.duration
+        end = self.max_tick if clip else p.pts + p.duration
+        self.clipped = self.clipped or clip
         if self.last_end is None or end > self.last_end:
             self.last_end = end
 
     def result(self) -> StreamCut:
         end = self.last_end * self.track.time_base if self.last_end is not None else Fraction(0)
-        return StreamCut(kept=self.kept, end=end, limit_us=self.limit_us)
+        clip = self.max_tick * self.track.time_base if self.clipped else None
+        return StreamCut(kept=self.kept, end=end, limit_us=self.limit_us, clip_s=clip)
 
 
 class CutPlanner:
