@@ -133,6 +133,24 @@ def test_a_long_answer_after_the_hand_off_does_not_move_the_cut_later() -> None:
     assert_cut_between(detect_boundary(s.cues), closing, first)
 
 
+def test_no_closing_and_a_long_first_answer_is_held_not_leaked() -> None:
+    s, _ = session(closing=None)
+    s.qa("Ada Lovelace", ["Bo Chen"], rounds=1, answer_s=300)  # reads like a last section
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    d = detect_boundary(s.cues)
+    assert d.needs_review
+    assert "long answer" in d.reason
+
+
+def test_a_quick_interjection_before_the_last_section_is_not_q_and_a() -> None:
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Sorry, which table?", 2)
+    s.present("Ada Lovelace", 6)  # the last section, ending without a closing remark
+    last_line = s.cues[-1].start_ms / 1000
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
 def test_twenty_minutes_of_qa_with_long_answers() -> None:
     s, closing = session()
     first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "Ingrid Solberg", "kim"], 12, 90)

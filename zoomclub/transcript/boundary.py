@@ -37,6 +37,9 @@ LONG_STRETCH_S = 240.0  # facilitation between the club's pauses runs longer tha
 DISCUSSION_MEMBER_TALK_S = 180.0
 DISCUSSION_MEMBERS = 4
 EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside this: hold
+ANSWER_RISK_RATIO = 0.75  # from here on, a question may already be Q&A
+LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
+QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 150.0
 CC_MAX_QUESTIONS = 2
@@ -180,6 +183,22 @@ def _by_floor(
     if any(roles[i] == "P" and is_generic_name(cues[i].speaker) for i in chosen.span):
         return _generic_presenter(cues, roles, chosen, origin_s, expected_s, ev)
 
+    k = stretches.index(chosen)
+    if k and floor.tail_handoff(cues, chosen)[0] == 0:
+        # A question nobody was invited to ask, then a long presenter stretch with no closing
+        # remark: the last section after an interruption, or a long first answer in Q&A after a
+        # presentation that ended without one? Only an organizer can tell.
+        prev = stretches[k - 1]
+        if (
+            ratio(prev) >= ANSWER_RISK_RATIO
+            and chosen.length_s < LONG_ANSWER_MAX_S
+            and _asked(others_after(prev, chosen))
+            and not floor.tail_invites_pause(cues, prev)
+            and floor.tail_handoff(cues, prev)[0] < 2
+        ):
+            ev.append(f"a question at {_clock(prev.end_ms)} then {chosen.length_s / 60:.0f} min")
+            return _hold("no closing remark, and the last long stretch may be a long answer", ev)
+
     after = floor.others_between(cues, roles, chosen.last + 1, len(cues))
     strength, at = floor.tail_handoff(cues, chosen)
     if strength:
@@ -234,6 +253,11 @@ def _generic_presenter(
             )
             return BoundaryDecision(end_ms / 1000, False, 0.6, "cut after the hand-off remark", ev)
     return _hold("generic display name and no hand-off remark: cannot tell who is speaking", ev)
+
+
+def _asked(o: Others) -> bool:
+    """Someone put a question, more than a quick interjection."""
+    return o.turns >= 2 or o.longest_turn_s > QUICK_INTERJECTION_S
 
 
 def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
