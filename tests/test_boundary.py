@@ -320,3 +320,10 @@ def test_labelled_set_has_no_leaks() -> None:
     assert totals["leaked"] == 0, totals
     assert totals["correct"] >= 0.85 * n, totals  # measured 87.5%; the target is 95%
     assert totals["held"] <= 0.1 * n, totals
+
+
+def test_a_closing_said_with_so_far_is_still_a_closing() -> None:
+    s, closing = session(closing="That's all I have. Any questions so far?")
+    first = s.qa("Ada Lovelace", ["Bo Chen"], rounds=1, answer_s=90)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    assert_cut_between(detect_boundary(s.cues), closing, first)

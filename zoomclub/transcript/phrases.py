@@ -56,22 +56,29 @@ _STRONG_RE = re.compile(r"(?=\b[cfghilmoqstw])(?:" + "|".join(_STRONG) + ")")
 _WEAK_RE = re.compile("|".join(_WEAK))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
 @lru_cache(maxsize=8192)
 def handoff_strength(text: str) -> int:
-    """2 for a strong hand-off remark, 1 for a weak one, 0 for none or a between-sections pause."""
-    norm = text.replace("’", "'").lower()
-    if _BETWEEN_SECTIONS.search(norm):
-        return 0
-    if _STRONG_RE.search(norm):
-        return 2
-    if _WEAK_RE.search(norm):
-        return 1
-    return 0
+    """2 for a strong hand-off remark, 1 for a weak one, 0 for none. Judged per sentence: a
+    between-sections pause ("any questions so far?") is none, but does not hide a closing said
+    next to it ("That's all I have. Any questions so far?")."""
+    best = 0
+    for sentence in _SENTENCE_END.split(text.replace("’", "'").lower()):
+        if _BETWEEN_SECTIONS.search(sentence):
+            continue
+        if _STRONG_RE.search(sentence):
+            return 2
+        if _WEAK_RE.search(sentence):
+            best = 1
+    return best
 
 
 def is_pause_invite(text: str) -> bool:
-    """A between-sections invitation ("any questions so far?") implies more presentation to come."""
-    return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'")))
+    """A between-sections invitation ("any questions so far?") implies more presentation to come,
+    unless a closing remark comes with it."""
+    return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) and handoff_strength(text) < 2
 
 
 def _sentence(text: str, lo: int, hi: int) -> str:
