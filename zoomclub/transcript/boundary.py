@@ -2,19 +2,24 @@
 
 Plain data in, decision out: no files, no clocks, no I/O.
 
-With speaker labels the detector reads the *floor*: presenters (the facilitator, a co-facilitator,
-an invited author, the same person under a second display name) are the speakers with a large
-share of the talk; a *stretch* is a run of presenter speech not interrupted by anyone else. The
-club pauses for short questions between sections, but facilitation always resumes with a long
-stretch; Q&A never contains one (answers are shorter). So the cut goes right after the last long
-stretch. Hand-off remarks ("let's open it up", "I'll stop sharing") confirm it, and when one ends an
-*earlier* long stretch that is followed by other voices, Q&A began there and the later stretch is
-read as a long answer: the cut moves earlier (never later). Without labels (closed captions) only
-hand-off remarks are left, so the cut goes at the earliest strong one.
+With speaker labels the detector reads the *floor* (:mod:`zoomclub.transcript.floor`): presenters
+(the facilitator, a co-facilitator, an invited author, the same person under a second display name)
+have a large share of the talk and held the floor alone for minutes; a *stretch* is a run of
+presenter speech that nobody else interrupts. The club pauses for short questions between sections,
+but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
+right after the last long stretch, and from there:
 
-Failing closed: every doubt (no presenter, a discussion between presentations, a cut far from the
-club's expected length, questions before the hand-off in a caption file) yields ``needs_review``.
-The result always lies within ``[0, recording end]``.
+- earlier, when an earlier long stretch ended in a strong hand-off ("let's open it up") followed by
+  other voices: Q&A began there and the later stretch is a long answer;
+- later, only across question pauses: to a short last section that ends in a strong hand-off, or
+  one the presenter announced by inviting questions "so far" / "before I move on";
+- to a hold when in doubt: no presenter, a discussion between presentations, a presenter with a
+  generic display name ("iPhone" may be two people) and no hand-off remark, a question near the
+  expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
+  answer?), or a cut far from the club's usual length.
+
+Without labels (closed captions) only hand-off remarks are left: the cut goes at the earliest
+strong one, and a file without one is held. The result always lies within ``[0, recording end]``.
 """
 
 from __future__ import annotations
