@@ -22,9 +22,11 @@ Atomic visibility
 Integrity
     The SHA-256 of the content is recorded with the object (S3: ``x-amz-meta-sha256`` plus the
     server-side SHA-256 checksum where the server supports it, and Content-MD5; local: a sidecar
-    in the hidden ``.zc-meta`` folder) and checked after the upload: a mismatch removes the
-    object and raises :class:`~zoomclub.errors.StorageError`. ``put_file(..., sha256=...)``
-    raises if the file's content does not match the hash given. Downloads verify the hash too.
+    in the hidden ``.zc-meta`` folder) and checked after the upload: a mismatch raises
+    :class:`~zoomclub.errors.StorageError` (retryable; the retry overwrites the object).
+    ``put_file(..., sha256=...)`` raises if the file's content does not match the hash given,
+    and uploads nothing at all when the key already holds that hash. Downloads verify the hash.
+    With concurrent writers to one key the last complete upload wins, whole.
 
 Idempotency
     Putting content identical to what the key already holds (same size and SHA-256) uploads

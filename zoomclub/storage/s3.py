@@ -189,7 +189,7 @@ class S3Storage:
         validate_key(key)
         given = normalize_sha256(sha256)
         path = Path(path)
-        current = self.head(key)
+        current, etag = self._head_etag(key)
         if (
             given is not None
             and current is not None
@@ -208,18 +208,18 @@ class S3Storage:
                 f"(expected {given[:12]}…, file has {plan.sha256[:12]}…)"
             )
         if self._same(current, size, plan.sha256, content_type) or self._same_etag(
-            current, plan, content_type
+            current, etag, plan, content_type
         ):
             return self._skip(key, current)
         if plan.multipart:
-            self._put_multipart(key, path, plan, content_type)
+            sent = self._put_multipart(key, path, plan, content_type)
         else:
             try:
                 with self._errors("put", key), open(path, "rb") as f:
-                    self._put_single(key, f, plan, content_type)
+                    sent = self._put_single(key, f, plan, content_type)
             except OSError as exc:
                 raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return self._verify(key, plan, content_type)
+        return self._verify(key, plan, content_type, sent)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)
@@ -229,14 +229,14 @@ class S3Storage:
             part_size=max(len(data), 1),
             part_md5=(hashlib.md5(data).digest(),),  # noqa: S324
         )
-        current = self.head(key)
+        current, etag = self._head_etag(key)
         if self._same(current, plan.size, plan.sha256, content_type) or self._same_etag(
-            current, plan, content_type
+            current, etag, plan, content_type
         ):
             return self._skip(key, current)
         with self._errors("put", key):
-            self._put_single(key, io.BytesIO(data), plan, content_type)
-        return self._verify(key, plan, content_type)
+            sent = self._put_single(key, io.BytesIO(data), plan, content_type)
+        return self._verify(key, plan, content_type, sent)
 
     def _same(self, current: ObjectInfo | None, size: int, sha256: str, content_type: str) -> bool:
         return (
@@ -246,14 +246,13 @@ class S3Storage:
             and current.content_type == content_type
         )
 
-    def _same_etag(self, current: ObjectInfo | None, plan: _Plan, content_type: str) -> bool:
+    def _same_etag(
+        self, current: ObjectInfo | None, etag: str | None, plan: _Plan, content_type: str
+    ) -> bool:
         """For objects whose metadata the server lost (rclone keeps it in memory only)."""
         if current is None or current.sha256 is not None or current.size != plan.size:
             return False
-        if current.content_type != content_type:
-            return False
-        etag = self._etag(current.key)
-        return etag is not None and etag == plan.etag()
+        return current.content_type == content_type and etag == plan.etag()
 
     def _skip(self, key: str, current: ObjectInfo | None) -> ObjectInfo:
         assert current is not None
@@ -293,12 +292,13 @@ class S3Storage:
             md5s = md5s[:1]
         return _Plan(size, whole.hexdigest(), part_size, tuple(md5s))
 
-    def _put_single(self, key: str, body: BinaryIO, plan: _Plan, content_type: str) -> None:
+    def _put_single(self, key: str, body: BinaryIO, plan: _Plan, content_type: str) -> str | None:
+        """One PUT; returns the ETag the server gave it."""
         extra: dict[str, Any] = {}
         if self.checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
             extra["ChecksumSHA256"] = _b64(bytes.fromhex(plan.sha256))
-        self.client.put_object(
+        resp = self.client.put_object(
             Bucket=self.bucket,
             Key=self._full(key),
             Body=body,
@@ -310,8 +310,10 @@ class S3Storage:
         )
         self.stats.record_upload(plan.size)
         log.info("storage: put %s (%d bytes)", key, plan.size)
+        return _unquote(resp.get("ETag"))
 
-    def _put_multipart(self, key: str, path: Path, plan: _Plan, content_type: str) -> None:
+    def _put_multipart(self, key: str, path: Path, plan: _Plan, content_type: str) -> str | None:
+        """Concurrent parts, completed only when all are in; returns the object's ETag."""
         full = self._full(key)
         extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksums else {}
         with self._errors("start multipart upload of", key):
@@ -345,7 +347,7 @@ class S3Storage:
                     raise failed.exception()  # type: ignore[misc]
             parts = [f.result() for f in futures]
             with self._errors("complete multipart upload of", key):
-                self.client.complete_multipart_upload(
+                done_resp = self.client.complete_multipart_upload(
                     Bucket=self.bucket,
                     Key=full,
                     UploadId=upload_id,
@@ -359,6 +361,7 @@ class S3Storage:
             raise _translate(exc, f"upload {key} to {self.description}") from exc
         self.stats.record_upload(plan.size)
         log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, len(plan.part_md5))
+        return _unquote(done_resp.get("ETag"))
 
     def _upload_part(
         self,
@@ -406,24 +409,23 @@ class S3Storage:
                 "storage: could not abort multipart upload %s of %s: %s", upload_id, full, exc
             )
 
-    def _verify(self, key: str, plan: _Plan, content_type: str) -> ObjectInfo:
+    def _verify(self, key: str, plan: _Plan, content_type: str, sent: str | None) -> ObjectInfo:
         """Check what the server now holds at ``key`` against what we sent.
 
         The server has already checked Content-MD5 (and the SHA-256 checksum) of every byte; this
-        catches a truncated or mislabelled object. An object with another sha256 is a concurrent
-        writer's newer version (last writer wins), not a failure, and must not be touched.
+        catches a truncated or mislabelled object. An object with another ETag than our upload's
+        is a concurrent writer's newer version (last writer wins), not a failure. Nothing is
+        deleted here: a failed check raises, and the caller's retry overwrites the object.
         """
-        info = self.head(key)
+        info, etag = self._head_etag(key)
         if info is None:
             raise StorageError(f"{key} is not visible in {self.description} after upload")
-        if info.sha256 not in (None, plan.sha256):
+        if sent and etag and etag != sent:
             log.warning("storage: %s was replaced by another writer right after our upload", key)
-        elif info.size != plan.size:
-            with contextlib.suppress(StorageError):
-                self.delete(key)
+        elif info.size != plan.size or info.sha256 not in (None, plan.sha256):
             raise StorageError(
-                f"verification of {key} in {self.description} failed: "
-                f"size {info.size} after upload, expected {plan.size}; object removed"
+                f"verification of {key} in {self.description} failed: the server holds "
+                f"{info.size} bytes, sha256 {info.sha256}; we sent {plan.size}, {plan.sha256}"
             )
         return ObjectInfo(key, plan.size, plan.sha256, content_type)
 
@@ -468,32 +470,26 @@ class S3Storage:
 
     def head(self, key: str) -> ObjectInfo | None:
         validate_key(key)
-        resp = self._head(key)
-        if resp is None:
-            return None
-        # Metadata names are case-insensitive; rclone returns "Sha256".
-        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
-        return ObjectInfo(
-            key=key,
-            size=int(resp["ContentLength"]),
-            sha256=meta.get("sha256"),
-            content_type=resp.get("ContentType"),
-        )
+        return self._head_etag(key)[0]
 
-    def _head(self, key: str) -> dict[str, Any] | None:
+    def _head_etag(self, key: str) -> tuple[ObjectInfo | None, str | None]:
+        """One HEAD: the object's info and its ETag (for the lost-metadata fallback)."""
         try:
             with self._errors("head", key):
                 resp: dict[str, Any] = self.client.head_object(
                     Bucket=self.bucket, Key=self._full(key)
                 )
-                return resp
         except ObjectNotFound:
-            return None
-
-    def _etag(self, key: str) -> str | None:
-        resp = self._head(key)
-        etag = (resp or {}).get("ETag")
-        return etag.strip('"') if etag else None
+            return None, None
+        # Metadata names are case-insensitive; rclone returns "Sha256".
+        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+        info = ObjectInfo(
+            key=key,
+            size=int(resp["ContentLength"]),
+            sha256=meta.get("sha256"),
+            content_type=resp.get("ContentType"),
+        )
+        return info, _unquote(resp.get("ETag"))
 
     def exists(self, key: str) -> bool:
         return self.head(key) is not None
@@ -520,7 +516,7 @@ class S3Storage:
         validate_key(key)
         # HEAD first: deleting an absent key is then no request at all, and rclone answers a
         # DELETE of a "folder" key with a 500 that botocore would retry for seconds.
-        if self._head(key) is None:
+        if self._head_etag(key)[0] is None:
             return
         try:
             with self._errors("delete", key):
@@ -655,6 +651,10 @@ def _sha256_of(body: _FileSlice) -> tuple[bytes, int]:
         h.update(block)
         n += len(block)
     return h.digest(), n
+
+
+def _unquote(etag: str | None) -> str | None:
+    return etag.strip('"') if etag else None
 
 
 def _b64(digest: bytes) -> str:
