@@ -327,3 +327,14 @@ def test_a_closing_said_with_so_far_is_still_a_closing() -> None:
     first = s.qa("Ada Lovelace", ["Bo Chen"], rounds=1, answer_s=90)
     s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
     assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_a_fractional_recording_end_is_never_exceeded() -> None:
+    cues = [
+        Cue(0, 0, "The main claim is that the retriever matters.", None),
+        Cue(200_000, 200_000, "Let's open it up for questions.", None),
+        Cue(200_000, 209_680, "Why not BM25?", None),
+        Cue(409_680, 409_680, "Hmm.", "Zoom user"),
+    ]
+    d = detect_boundary(cues, facilitation_minutes=2.0, recording_duration_s=1.296875)
+    assert d.facilitation_end_s is not None and d.facilitation_end_s <= 1.296875

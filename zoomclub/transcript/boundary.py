@@ -116,7 +116,8 @@ def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> Bound
         end = speech_end_s  # nothing was said after this; cutting the silence loses nothing
         evidence.append(f"recording runs {rec_end_s - speech_end_s:.0f} s past the last speech")
     if end is not None:
-        end = round(min(max(end, 0.0), rec_end_s), 3)
+        # whole milliseconds, rounded down (never later), then clamped into the recording
+        end = min(max(math.floor(end * 1000) / 1000, 0.0), rec_end_s)
     return BoundaryDecision(
         end, d.needs_review, max(0.0, min(1.0, d.confidence)), d.reason, evidence
     )
