@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from tests.fixtures_s3 import S3Server
 from zoomclub.errors import InputError, ObjectNotFound, StorageError
-from zoomclub.storage import ObjectInfo, Storage, open_storage, validate_key
+from zoomclub.storage import ObjectInfo, Storage, guess_content_type, open_storage, validate_key
 from zoomclub.storage.local import LocalStorage
 from zoomclub.storage.s3 import MIN_PART, S3Storage
 
@@ -475,3 +475,20 @@ def test_local_transfers_stream(local_storage: LocalStorage, tmp_path: Path) -> 
         tracemalloc.stop()
     assert (tmp_path / "back.mp4").stat().st_size == 32 * MiB
     assert peak < 4 * MiB, peak
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("s/video.mp4", "video/mp4"),
+        ("s/audio.M4A", "audio/mp4"),
+        ("s/transcript.vtt", "text/vtt"),
+        ("s/session.json", "application/json"),
+        ("index.html", "text/html"),
+        ("feed.xml", "application/xml"),
+        ("club.ics", "text/calendar"),
+        ("s/blob", "application/octet-stream"),
+    ],
+)
+def test_guess_content_type(key: str, expected: str) -> None:
+    assert guess_content_type(key) == expected
