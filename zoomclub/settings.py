@@ -39,6 +39,12 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: Any) -> Any:
+        # `ZOOMCLUB_ZOOM__WEBHOOK_SECRET_TOKEN=` in an env file means "not set", not "empty secret".
+        return None if isinstance(v, str) and not v.strip() else v
+
 
 class ZoomSettings(_Section):
     account_id: str | None = None

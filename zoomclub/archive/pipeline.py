@@ -497,7 +497,7 @@ def _segment_duration(local: dict[str, Path], seg: Segment) -> float:
     path = local.get(f"{seg.index}:video") or local.get(f"{seg.index}:audio")
     if path is None:
         return seg.duration_s
-    return probe(path).duration_s
+    return probe(path).span_s  # how far `concat` advances the joined timeline for this part
 
 
 def _joined_cues(local: dict[str, Path], plan: SegmentPlan, durations: list[float]) -> list[Any]:
