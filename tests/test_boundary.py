@@ -338,3 +338,21 @@ def test_a_fractional_recording_end_is_never_exceeded() -> None:
     ]
     d = detect_boundary(cues, facilitation_minutes=2.0, recording_duration_s=1.296875)
     assert d.facilitation_end_s is not None and d.facilitation_end_s <= 1.296875
+
+
+def test_after_a_strong_closing_even_the_facilitators_voice_is_q_and_a() -> None:
+    s, closing = session(closing="I'll stop the recording now and we can open it up.")
+    first = s.say("Ada Lovelace", "So, who wants to start? Maybe Bo, you had a question.", 5)
+    s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert d.facilitation_end_s is not None and d.facilitation_end_s <= first
+
+
+def test_the_facilitator_reading_chat_questions_after_the_closing_is_not_kept() -> None:
+    s, closing = session(closing="That's all I have. Let's take some questions from the chat.")
+    s.silence(15)
+    first = s.say("Ada Lovelace", "Zoë asks in the chat whether the code is available.", 6)
+    s.present("Ada Lovelace", 2)
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)

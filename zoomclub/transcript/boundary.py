@@ -209,11 +209,19 @@ def _by_floor(
     strength, at = floor.tail_handoff(cues, chosen)
     if strength:
         ev.append(f"hand-off remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
-    if after.turns == 0:
+    # After a strong hand-off, whatever follows is Q&A, even in a presenter's voice.
+    spoken_after = strength == 2 and any(
+        c.start_ms > cues[at].end_ms + AFTER_HANDOFF_S * 1000
+        for c in cues[at + 1 : chosen.last + 1]
+    )
+    if after.turns == 0 and not spoken_after:
         ev.append("no other voice after the last presenter stretch")
         return BoundaryDecision(None, False, 0.7 + 0.05 * strength, "recording holds no Q&A", ev)
 
     cut_s = floor.cut_after(cues, chosen)
+    if strength == 2:
+        cut_s = min(cut_s, _cut_after_cue(cues, at))
+        why = "right after the hand-off remark that ends the last long presenter stretch"
     ev.append(f"after the cut: {after.turns} turn(s) from {after.speakers} other speaker(s)")
     confidence += 0.1 * strength + (0.05 if after.speakers >= 2 else 0.0)
     for seg_start, seg_end in segments:
@@ -254,11 +262,17 @@ def _generic_presenter(
                 return BoundaryDecision(
                     None, False, 0.6, "recording ends after the closing remark", ev
                 )
-            end_ms = min(
-                cues[i].end_ms, cues[i + 1].start_ms if i + 1 < len(cues) else cues[i].end_ms
-            )
-            return BoundaryDecision(end_ms / 1000, False, 0.6, "cut after the hand-off remark", ev)
+            cut_s = _cut_after_cue(cues, i)
+            return BoundaryDecision(cut_s, False, 0.6, "cut after the hand-off remark", ev)
     return _hold("generic display name and no hand-off remark: cannot tell who is speaking", ev)
+
+
+def _cut_after_cue(cues: Sequence[Cue], i: int) -> float:
+    """The end of cue ``i``, but never past the start of the next one."""
+    end_ms = cues[i].end_ms
+    if i + 1 < len(cues):
+        end_ms = min(end_ms, cues[i + 1].start_ms)
+    return end_ms / 1000
 
 
 def _asked(o: Others) -> bool:
