@@ -207,6 +207,11 @@ def _by_floor(
 
     after = floor.others_between(cues, roles, chosen.last + 1, len(cues))
     strength, at = floor.tail_handoff(cues, chosen)
+    closing = _last_strong_handoff(
+        cues, roles, chosen, (origin_s + EARLY_RATIO * expected_s) * 1000
+    )
+    if closing is not None and strength < 2:
+        strength, at = 2, closing  # e.g. "let's take questions from the chat", then reading them
     if strength:
         ev.append(f"hand-off remark at {_clock(cues[at].start_ms)}: {cues[at].text[:80]!r}")
     # After a strong hand-off, whatever follows is Q&A, even in a presenter's voice.
@@ -265,6 +270,18 @@ def _generic_presenter(
             cut_s = _cut_after_cue(cues, i)
             return BoundaryDecision(cut_s, False, 0.6, "cut after the hand-off remark", ev)
     return _hold("generic display name and no hand-off remark: cannot tell who is speaking", ev)
+
+
+def _last_strong_handoff(
+    cues: Sequence[Cue], roles: Sequence[str], s: Stretch, not_before_ms: float
+) -> int | None:
+    """Index of the last strong hand-off remark a presenter made in the stretch."""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < not_before_ms:
+            break
+        if roles[i] == "P" and handoff_strength(cues[i].text) == 2:
+            return i
+    return None
 
 
 def _cut_after_cue(cues: Sequence[Cue], i: int) -> float:
