@@ -56,7 +56,9 @@ def test_preference_falls_back_in_order() -> None:
 
 
 def test_segments_grouped_and_false_start_dropped() -> None:
-    files = segment_files("1", 0, 12) + segment_files("2", 60, 1500) + segment_files("3", 1600, 1400)
+    files = (
+        segment_files("1", 0, 12) + segment_files("2", 60, 1500) + segment_files("3", 1600, 1400)
+    )
     plan = plan_segments(files, video_preference=PREF, min_segment_s=30)
     assert [s.video.id for s in plan.kept if s.video] == ["2s", "3s"]
     assert [s.index for s in plan.kept] == [0, 1]
@@ -101,7 +103,7 @@ def test_map_cut() -> None:
         ("注意力机制", "session"),
         ("", "session"),
         (None, "session"),
-        ("a/b\\c:d*e?f\"g<h>i|j\x00k", "a-b-c-d-e-f-g-h-i-j-k"),
+        ('a/b\\c:d*e?f"g<h>i|j\x00k', "a-b-c-d-e-f-g-h-i-j-k"),
     ],
 )
 def test_slugify_is_safe(title: str | None, slug: str) -> None:
@@ -111,7 +113,9 @@ def test_slugify_is_safe(title: str | None, slug: str) -> None:
 def test_slug_bounded_and_key_shape() -> None:
     s = K.slugify("word " * 100)
     assert len(s) <= K.MAX_SLUG and not s.endswith("-")
-    key = K.session_key(datetime(2026, 1, 8, 3, 0, tzinfo=UTC), "X", ZoneInfo("America/Los_Angeles"))
+    key = K.session_key(
+        datetime(2026, 1, 8, 3, 0, tzinfo=UTC), "X", ZoneInfo("America/Los_Angeles")
+    )
     assert key == "2026-01-07-x"  # the club's local date, not UTC's
     assert K.is_session_key(key)
     assert K.session_key(T0, "X", ZoneInfo("UTC"), n=2).endswith("-2")

@@ -22,6 +22,8 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +54,7 @@ from zoomclub.errors import (
 )
 
 if TYPE_CHECKING:
+    from zoomclub.storage.base import ObjectInfo, Storage
     from zoomclub.wiring import Services
     from zoomclub.zoom.models import RecordingSet
 
@@ -268,7 +271,7 @@ def _archive_instance(
 
     work = _work_dir(services, rs.uuid)
     local = _download(services, plan, work, rs)
-    durations = [_segment_duration(local, seg) for seg in plan.kept]
+    durations = _segment_durations(local, plan)
     cues = _joined_cues(local, plan, durations)
     total_s = sum(durations)
 
@@ -303,10 +306,13 @@ def _archive_instance(
     if boundary["facilitation_end_s"] is not None and boundary["facilitation_end_s"] >= total_s:
         boundary = {**boundary, "facilitation_end_s": None}
 
-    out = _cut(local, plan, durations, cues, boundary["facilitation_end_s"], work)
     archived_at = _stamp_archived_at(services, rs.uuid, boundary, evidence, now)
-    doc = _session_doc(meta, key, rs, out, boundary, total_s, archived_at, plan)
-    _publish(services, key, out, doc)
+    # Each output is uploaded while the next one is cut; session.json goes last, after all of them.
+    with _Uploader(services.storage, key) as uploader:
+        out = _cut(local, plan, durations, cues, boundary["facilitation_end_s"], work, uploader.put)
+        stored = uploader.results()
+    doc = _session_doc(meta, key, rs, out, stored, boundary, total_s, archived_at, plan)
+    _publish_marker(services, key, doc)
     _set_status(services, rs.uuid, ARCHIVED, boundary["reason"])
     shutil.rmtree(work, ignore_errors=True)
     _rebuild_site(services, key)
@@ -491,13 +497,25 @@ def _download(
     return local
 
 
-def _segment_duration(local: dict[str, Path], seg: Segment) -> float:
-    from zoomclub.media import probe
+def _segment_durations(local: dict[str, Path], plan: SegmentPlan) -> list[float]:
+    """Each kept segment's length on the joined timeline.
 
-    path = local.get(f"{seg.index}:video") or local.get(f"{seg.index}:audio")
-    if path is None:
-        return seg.duration_s
-    return probe(path).span_s  # how far `concat` advances the joined timeline for this part
+    Several segments: read from the packets (``span_s``, exactly how far ``concat`` advances).
+    One segment: nothing is joined, so the header's duration is enough; the cut itself is always
+    verified from the packets by :mod:`zoomclub.media`.
+    """
+    from zoomclub.media import header_duration, probe
+
+    out = []
+    for seg in plan.kept:
+        path = local.get(f"{seg.index}:video") or local.get(f"{seg.index}:audio")
+        if path is None:
+            out.append(seg.duration_s)
+        elif len(plan.kept) == 1:
+            out.append(header_duration(path))
+        else:
+            out.append(probe(path).span_s)
+    return out
 
 
 def _joined_cues(local: dict[str, Path], plan: SegmentPlan, durations: list[float]) -> list[Any]:
@@ -528,6 +546,7 @@ def _cut(
     cues: list[Any],
     cut_s: float | None,
     work: Path,
+    ready: Callable[[str, Path], None],
 ) -> CutOutput:
     from zoomclub.media import concat
     from zoomclub.transcript.vtt import cut_cues, render_vtt
@@ -549,6 +568,7 @@ def _cut(
             raise ArchiveError(f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s")
         files[name] = out_dir / name
         lengths[name] = info.duration_s
+        ready(name, out_dir / name)
     if any(s.transcript for s in plan.kept):
         kept = cut_cues(cues, round(cut_s * 1000)) if cut_s is not None else list(cues)
         text = render_vtt(kept)
@@ -557,15 +577,41 @@ def _cut(
         tmp.replace(out_dir / "transcript.vtt")
         files["transcript.vtt"] = out_dir / "transcript.vtt"
         lengths["transcript.vtt"] = (kept[-1].end_ms / 1000.0) if kept else 0.0
+        ready("transcript.vtt", out_dir / "transcript.vtt")
     return CutOutput(files, lengths)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+class _Uploader:
+    """Uploads finished outputs on one background thread, in the order they are handed over."""
+
+    def __init__(self, storage: Storage, key: str) -> None:
+        self.storage = storage
+        self.key = key
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-upload")
+        self.futures: dict[str, Future[ObjectInfo]] = {}
+
+    def __enter__(self) -> _Uploader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _put(self, name: str, path: Path) -> ObjectInfo:
+        info = self.storage.put_file(
+            K.object_key(self.key, name), path, content_type=CONTENT_TYPES[name]
+        )
+        failpoints.hit("after-upload-" + name)
+        return info
+
+    def put(self, name: str, path: Path) -> None:
+        self.futures[name] = self.pool.submit(self._put, name, path)
+
+    def results(self) -> dict[str, ObjectInfo]:
+        out = {name: f.result() for name, f in self.futures.items()}
+        for name, info in out.items():
+            if not info.sha256:
+                raise ArchiveError(f"storage returned no sha256 for {name}")
+        return out
 
 
 def _session_doc(
@@ -573,6 +619,7 @@ def _session_doc(
     key: str,
     rs: RecordingSet,
     out: CutOutput,
+    stored: dict[str, ObjectInfo],
     boundary: dict[str, Any],
     total_s: float,
     archived_at: datetime,
@@ -583,11 +630,11 @@ def _session_doc(
         {
             "name": name,
             "kind": kinds[name],
-            "bytes": path.stat().st_size,
-            "sha256": _sha256(path),
+            "bytes": stored[name].size,
+            "sha256": stored[name].sha256,
             "duration_s": round(out.durations[name], 3),
         }
-        for name, path in sorted(out.files.items())
+        for name in sorted(out.files)
     ]
     published = max(
         (out.durations[n] for n in ("video.mp4", "audio.m4a") if n in out.durations), default=0.0
@@ -614,11 +661,8 @@ def _session_doc(
     }
 
 
-def _publish(services: Services, key: str, out: CutOutput, doc: dict[str, Any]) -> None:
+def _publish_marker(services: Services, key: str, doc: dict[str, Any]) -> None:
     storage = services.storage
-    for name, path in sorted(out.files.items()):
-        storage.put_file(K.object_key(key, name), path, content_type=CONTENT_TYPES[name])
-        failpoints.hit("after-upload-" + name)
     failpoints.hit("before-marker")
     body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
     storage.put_bytes(K.object_key(key, K.MARKER), body, content_type=CONTENT_TYPES["session.json"])

@@ -15,6 +15,14 @@ from __future__ import annotations
 
 from zoomclub.media.cut import concat, trim
 from zoomclub.media.ffmpeg import ffmpeg_exe
-from zoomclub.media.info import MediaInfo, StreamInfo, probe
+from zoomclub.media.info import MediaInfo, StreamInfo, header_duration, probe
 
-__all__ = ["MediaInfo", "StreamInfo", "concat", "ffmpeg_exe", "probe", "trim"]
+__all__ = [
+    "MediaInfo",
+    "StreamInfo",
+    "concat",
+    "ffmpeg_exe",
+    "header_duration",
+    "probe",
+    "trim",
+]

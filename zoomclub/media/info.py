@@ -126,6 +126,18 @@ def packets(container: Any, path: Path, wanted: list[Track]) -> Iterator[Packet]
         )
 
 
+def header_duration(path: Path) -> float:
+    """The duration the container's header declares: cheap, for planning a timeline only.
+
+    Never use it to verify a cut (that is :func:`probe`'s job, which reads the packets).
+    """
+    path = Path(path)
+    with open_media(path) as container:
+        if container.duration is None:
+            raise MediaError(f"{path.name}: the container declares no duration")
+        return float(container.duration) / 1_000_000
+
+
 def probe(path: Path) -> MediaInfo:
     """Read every audio/video packet of ``path``; MediaError if it cannot be read or has none."""
     path = Path(path)

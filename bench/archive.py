@@ -1,0 +1,224 @@
+"""Benchmark: archive a large recording from the Zoom emulator into a local S3 server.
+
+    python bench/archive.py --workdir /tmp/zc-archive-bench --gb 1
+    python bench/archive.py --workdir /tmp/zc-archive-bench --gb 4
+
+One size per invocation, so that the peak RSS read for the child is that run's alone.
+
+For each size it builds (once, kept in --workdir) an hour-long Zoom-like MP4 of about that many
+GB (1280x720 H.264 + AAC, one noisy minute stream-copied 60 times), an M4A and a transcript whose
+facilitation ends at 45 minutes followed by Q&A. Then, in the same run, against the same emulator
+(in this process) and the same `rclone serve s3` (which checks SigV4 signatures):
+
+1. baseline: `curl` downloads the same three files from the emulator's file host, then boto3
+   `upload_file` puts them in the bucket (its default multipart settings);
+2. `zoomclub archive UUID` as a child process (the real CLI, the real pipeline: download, probe,
+   detect, cut, verify, upload, session.json, catalog, site), its peak RSS read from
+   ``ru_maxrss`` of the child.
+
+Prints one JSON object per size and the Zoom API calls the archive made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+from botocore.config import Config
+
+from zoomclub.clock import FakeClock
+from zoomclub.demo.script import DemoSession, demo_transcript
+from zoomclub.emulator import Segment, ZoomEmulator
+from zoomclub.media import ffmpeg_exe
+
+CLUB = "Bench Club"
+WHEN = datetime(2026, 1, 7, 20, 0, tzinfo=UTC)
+MINUTES = 60
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def build_media(work: Path, gb: float) -> tuple[Path, Path, str]:
+    kbps = int(gb * 8e6 / (MINUTES * 60))  # video bitrate giving about `gb` GB per hour
+    video = work / f"video-{gb:g}gb.mp4"
+    if not video.exists():
+        unit = work / f"minute-{kbps}k.mp4"
+        if not unit.exists():
+            ffmpeg(
+                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30,noise=alls=20:allf=t",
+                "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=32000",
+                "-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60",
+                "-pix_fmt", "yuv420p", "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k",
+                "-bufsize", f"{2 * kbps}k", "-c:a", "aac", "-b:a", "64k", "-ac", "1", str(unit),
+            )  # fmt: skip
+        listing = work / "copies.ffconcat"
+        listing.write_text("ffconcat version 1.0\n" + f"file '{unit.resolve()}'\n" * MINUTES)
+        ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(video))
+    audio = work / "audio-60min.m4a"
+    if not audio.exists():
+        ffmpeg("-i", str(video), "-vn", "-c:a", "copy", str(audio))
+    s = DemoSession("Bench Paper", "https://example.org", "Ada Lovelace", 2700, 900, 11)
+    return video, audio, demo_transcript(s)
+
+
+def start_rclone(base: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
+    binary = Path(sysconfig.get_path("scripts")) / "rclone"
+    access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
+    (base / "data").mkdir(parents=True, exist_ok=True)
+    log = base / "rclone.log"
+    proc = subprocess.Popen(
+        [str(binary if binary.exists() else "rclone"), "serve", "s3", "--auth-key",
+         f"{access},{secret}", "--addr", "127.0.0.1:0", "--config", str(base / "rclone.conf"),
+         str(base / "data")],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    for _ in range(400):
+        m = re.search(r"Starting s3 server on \[(http://127\.0\.0\.1:\d+)/?\]", log.read_text())
+        if m:
+            return proc, m.group(1), access, secret
+        time.sleep(0.05)
+    raise RuntimeError(log.read_text())
+
+
+def signed_urls(emu: ZoomEmulator, uuid: str) -> list[str]:
+    tok = requests.post(
+        emu.oauth_url,
+        data={"grant_type": "account_credentials", "account_id": emu.account_id},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=30,
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {tok}"}
+    enc = requests.utils.quote(requests.utils.quote(uuid, safe=""), safe="")
+    rs = requests.get(f"{emu.api_url}/meetings/{enc}/recordings", headers=auth, timeout=30).json()
+    urls = []
+    for f in rs["recording_files"]:
+        if f["file_type"] in ("MP4", "M4A", "TRANSCRIPT") and (
+            f["file_type"] != "MP4" or f["recording_type"] == "shared_screen_with_speaker_view"
+        ):
+            r = requests.get(f["download_url"], headers=auth, allow_redirects=False, timeout=30)
+            urls.append(r.headers["Location"])
+    return urls
+
+
+def run_one(gb: float, work: Path) -> dict[str, Any]:
+    video, audio, vtt = build_media(work, gb)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"run-{gb:g}gb-", dir=work))
+    rclone, endpoint, access, secret = start_rclone(run_dir / "s3")
+    clock = FakeClock(WHEN + timedelta(hours=3))
+    try:
+        with ZoomEmulator(clock=clock, media_cache=work / "cache") as emu:
+            inst = emu.add_recording(
+                topic=f"{CLUB}: Bench Paper",
+                start_time=WHEN,
+                segments=[
+                    Segment(
+                        0, MINUTES * 60, transcript=vtt, video_path=video, audio_path=audio,
+                        video_types=("shared_screen_with_speaker_view",),
+                    )
+                ],
+            )  # fmt: skip
+            s3 = boto3.client(
+                "s3", endpoint_url=endpoint, aws_access_key_id=access,
+                aws_secret_access_key=secret, region_name="us-east-1",
+                config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                              request_checksum_calculation="when_required"),
+            )  # fmt: skip
+            s3.create_bucket(Bucket="baseline")
+            s3.create_bucket(Bucket="club")
+
+            # 1. baseline: curl download + boto3 upload_file of the same bytes
+            dl = run_dir / "baseline"
+            dl.mkdir()
+            t0 = time.perf_counter()
+            paths = []
+            for i, url in enumerate(signed_urls(emu, inst.uuid)):
+                p = dl / f"f{i}"
+                subprocess.run(["curl", "-sSf", "-o", str(p), url], check=True)
+                paths.append(p)
+            t_curl = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            for p in paths:
+                s3.upload_file(str(p), "baseline", p.name)
+            t_upload = time.perf_counter() - t1
+            moved = sum(p.stat().st_size for p in paths)
+            shutil.rmtree(dl)
+
+            # 2. the real CLI
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
+            env.update(emu.env())
+            env.update(
+                {
+                    "ZOOMCLUB_ARCHIVE__URL": "s3://club/archive",
+                    "ZOOMCLUB_ARCHIVE__S3_ENDPOINT_URL": endpoint,
+                    "ZOOMCLUB_ARCHIVE__WORK_DIR": str(run_dir / "work"),
+                    "ZOOMCLUB_DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite'}",
+                    "ZOOMCLUB_CLUB__NAME": CLUB,
+                    "AWS_ACCESS_KEY_ID": access,
+                    "AWS_SECRET_ACCESS_KEY": secret,
+                    "AWS_DEFAULT_REGION": "us-east-1",
+                }
+            )
+            emu.clear_requests()
+            t2 = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "zoomclub", "archive", inst.uuid, "--json"],
+                env=env, cwd=run_dir, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            t_archive = time.perf_counter() - t2
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr[-3000:])
+            outcome = json.loads(proc.stdout.strip().splitlines()[-1])
+            api_calls = len([r for r in emu.requests if r.host == "api"])
+            downloads = len([r for r in emu.requests if r.host == "web" and "/rec/" in r.path])
+    finally:
+        rclone.terminate()
+        rclone.wait(timeout=10)
+    baseline = t_curl + t_upload
+    return {
+        "gb_moved": round(moved / 1e9, 3),
+        "video_bytes": video.stat().st_size,
+        "baseline_curl_s": round(t_curl, 2),
+        "baseline_upload_file_s": round(t_upload, 2),
+        "baseline_s": round(baseline, 2),
+        "archive_s": round(t_archive, 2),
+        "ratio": round(t_archive / baseline, 2),
+        "archive_peak_rss_mib": round(peak_kib / 1024, 1),
+        "peak_rss_note": "largest RSS of any waited child: the CLI, its ffmpeg, or curl",
+        "status": outcome["status"],
+        "published_duration_s": outcome.get("published_duration_s"),
+        "zoom_api_calls": api_calls,
+        "file_downloads": downloads,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "zc-archive-bench"
+    )
+    ap.add_argument("--gb", type=float, default=1.0, help="recording size in GB")
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(json.dumps({"gb": args.gb, **run_one(args.gb, args.workdir)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
