@@ -279,3 +279,77 @@ def test_archive_into_s3(zoom_emulator: Any, tmp_path: Path, s3_server: Any) -> 
     assert head["ContentType"] == "video/mp4"
     (again,) = archive_meeting(services, inst.uuid)
     assert again.detail.get("unchanged")
+
+
+def _discussion_only() -> str:
+    """A recording with no presentation at all: many voices, short turns. The detector cannot
+    find where facilitation ends, so the session must be held, not guessed."""
+    from zoomclub.transcript.vtt import Cue, render_vtt
+
+    names = ["Ana", "Bo", "Chen", "Dara", "Eli"]
+    cues = []
+    t = 2000
+    for i in range(700):
+        cues.append(
+            Cue(t, t + 3000, f"Point number {i} about the paper?", names[i % 5], str(i + 1))
+        )
+        t += 3800
+    return render_vtt(cues)
+
+
+def test_uncertain_cut_is_held_then_reviewed(zoom_emulator: Any, tmp_path: Path) -> None:
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, 2700, transcript=_discussion_only())],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "held", o
+    assert not list(services.storage.list("sessions/"))  # held material is never published
+    (again,) = archive_meeting(services, inst.uuid)  # a rerun does not publish it either
+    assert again.status == "held" and not list(services.storage.list("sessions/"))
+    (held,) = list_held(services)
+    assert held["session"] == KEY and held["reason"] and held["evidence"]
+
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
+    env["ZOOMCLUB_DATABASE_URL"] = services.settings.database_url
+    proc = subprocess.run(
+        [sys.executable, "-m", "zoomclub", "review", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[0])["session"] == KEY
+
+    with pytest.raises(InputError):
+        approve(services, KEY, None)  # no proposal: the organizer must say where
+    out = approve(services, KEY, BoundaryOverride(600.0))
+    assert out.status == "archived"
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert doc["boundary"]["source"] == "organizer"
+    _check_nothing_after(services.storage, tmp_path, 600.0)
+    assert list_held(services) == []
+
+
+def test_reject_discards_a_held_session(zoom_emulator: Any, tmp_path: Path) -> None:
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, 2700, transcript=_discussion_only())],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    assert archive_meeting(services, inst.uuid)[0].status == "held"
+    reject(services, KEY)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "skipped" and "rejected" in o.reason
+    assert not list(services.storage.list("sessions/"))
+    with pytest.raises(InputError):
+        reject(services, KEY)  # not held any more
