@@ -269,13 +269,15 @@ class S3Storage:
         md5s: list[bytes] = []
         total = 0
         try:
-            with open(path, "rb") as f:
+            # hashlib drops the GIL on big blocks: MD5 runs beside SHA-256 on a second core.
+            with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="md5") as md5:
                 while True:
                     part = hashlib.md5()  # noqa: S324 - Content-MD5 is what S3 checks
                     n = 0
                     while n < part_size and (block := f.read(min(CHUNK, part_size - n))):
+                        side = md5.submit(part.update, block)
                         whole.update(block)
-                        part.update(block)
+                        side.result()
                         n += len(block)
                     if n == 0 and md5s:
                         break
@@ -413,16 +415,19 @@ class S3Storage:
         """Check what the server now holds at ``key`` against what we sent.
 
         The server has already checked Content-MD5 (and the SHA-256 checksum) of every byte; this
-        catches a truncated or mislabelled object. An object with another ETag than our upload's
-        is a concurrent writer's newer version (last writer wins), not a failure. Nothing is
-        deleted here: a failed check raises, and the caller's retry overwrites the object.
+        catches a truncated or mislabelled object. A different object with another ETag than our
+        upload's is a concurrent writer's newer version (last writer wins), not a failure. (The
+        ETag alone proves nothing: rclone's CompleteMultipartUpload and HEAD ETags differ.)
+        Nothing is deleted here: a failed check raises, and the caller's retry overwrites it.
         """
         info, etag = self._head_etag(key)
         if info is None:
             raise StorageError(f"{key} is not visible in {self.description} after upload")
-        if sent and etag and etag != sent:
+        if info.size == plan.size and info.sha256 in (None, plan.sha256):
+            pass  # ours, or identical content
+        elif sent and etag and etag != sent:
             log.warning("storage: %s was replaced by another writer right after our upload", key)
-        elif info.size != plan.size or info.sha256 not in (None, plan.sha256):
+        else:
             raise StorageError(
                 f"verification of {key} in {self.description} failed: the server holds "
                 f"{info.size} bytes, sha256 {info.sha256}; we sent {plan.size}, {plan.sha256}"
