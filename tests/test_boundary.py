@@ -356,3 +356,64 @@ def test_the_facilitator_reading_chat_questions_after_the_closing_is_not_kept() 
     s.present("Ada Lovelace", 2)
     d = detect_boundary(s.cues)
     assert_cut_between(d, closing, first)
+
+
+def test_a_short_last_section_resumed_after_a_question_is_kept() -> None:
+    """'OK, let's continue' after an unprompted question: the 3-minute section after it is still
+    facilitation, so the cut goes after it rather than over-trimming at the question."""
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Sorry, which dataset is that table on?", 4)
+    s.say("Ada Lovelace", "It is Natural Questions.", 3)
+    s.say("Ada Lovelace", "OK, let's continue.", 2)
+    s.present("Ada Lovelace", 3)
+    last_line = s.cues[-1].start_ms / 1000
+    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, last_line, first)
+    assert "resumed" in d.reason
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "OK, moving on to the next question.",
+        "Let's go on with the questions.",
+        "Alright, let's move on to the discussion.",
+        "Interesting. So if you look at the next slide, the numbers are lower.",
+    ],
+)
+def test_moderating_q_and_a_is_not_resuming_the_presentation(opening: str) -> None:
+    """In Q&A with no closing remark, a facilitator moving to the next question (or showing the
+    next slide in an answer) has not resumed the talk: never a reason to cut later."""
+    s, _ = session(closing=None)
+    first = s.t
+    s.say("Bo Chen", "I was wondering how this compares with sparse retrieval?", 7)
+    s.say("Ada Lovelace", "Good question.", 2)
+    s.say("Ada Lovelace", opening, 4)
+    s.present("Ada Lovelace", 3)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d
+
+
+def test_resume_phrases() -> None:
+    from zoomclub.transcript.phrases import is_resume
+
+    for text in [
+        "OK, let's continue.",
+        "Alright, moving on.",
+        "No? OK, let's keep going.",
+        "Next section.",
+        "Great. Let's move on.",
+    ]:
+        assert is_resume(text), text
+    for text in [
+        "Moving on to the next question.",
+        "Let's move on to Q&A.",
+        "On the next slide they show it.",
+        "Let's go back to the slides.",
+        "That's all I have. Let's move on to the discussion.",
+    ]:
+        assert not is_resume(text), text

@@ -171,7 +171,7 @@ def _by_floor(
                     reach, confidence = nxt, 0.6
                     why = "a short last section after a question pause, ending in a hand-off"
                     break
-                invited = invited and floor.tail_invites_pause(cues, prev)
+                invited = invited and floor.resumed(cues, roles, prev, nxt)
                 if invited:
                     reach, confidence = nxt, 0.6
                     why = "facilitation resumed after a question pause it invited"
@@ -199,7 +199,7 @@ def _by_floor(
             ratio(prev) >= ANSWER_RISK_RATIO
             and chosen.length_s < LONG_ANSWER_MAX_S
             and _asked(others_after(prev, chosen))
-            and not floor.tail_invites_pause(cues, prev)
+            and not floor.resumed(cues, roles, prev, chosen)
             and floor.tail_handoff(cues, prev)[0] < 2
         ):
             ev.append(f"a question at {_clock(prev.end_ms)} then {chosen.length_s / 60:.0f} min")

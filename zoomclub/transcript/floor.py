@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zoomclub.transcript.phrases import handoff_strength, is_pause_invite
+from zoomclub.transcript.phrases import handoff_strength, is_pause_invite, is_resume
 from zoomclub.transcript.vtt import Cue
 
 PRESENTER_SHARE = 0.2  # of the top speaker's talk time
@@ -20,6 +20,7 @@ NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
 NEUTRAL_MAX_WORDS = 4
 TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
 PAUSE_INVITE_TAIL_S = 30.0
+RESUME_HEAD_S = 45.0  # "OK, let's continue" comes right after the answer to the last question
 PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
 
 
@@ -159,6 +160,23 @@ def tail_invites_pause(cues: Sequence[Cue], s: Stretch) -> bool:
         if is_pause_invite(cues[i].text):
             return True
     return False
+
+
+def head_resumes(cues: Sequence[Cue], roles: Sequence[str], s: Stretch) -> bool:
+    """Did the presenter open the stretch by resuming the presentation ("OK, moving on")?"""
+    for i in s.span:
+        if cues[i].start_ms > s.start_ms + RESUME_HEAD_S * 1000:
+            return False
+        if roles[i] == "P" and is_resume(cues[i].text):
+            return True
+    return False
+
+
+def resumed(cues: Sequence[Cue], roles: Sequence[str], prev: Stretch, nxt: Stretch) -> bool:
+    """Facilitation demonstrably went on from ``prev`` to ``nxt``: the presenter invited questions
+    "so far" at the end of one, or took the floor back with "let's continue" at the start of the
+    other."""
+    return tail_invites_pause(cues, prev) or head_resumes(cues, roles, nxt)
 
 
 def cut_after(cues: Sequence[Cue], s: Stretch) -> float:

@@ -57,6 +57,15 @@ _WEAK_RE = re.compile("|".join(_WEAK))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# The presenter taking the floor back after the club's questions ("OK, let's continue", "moving
+# on", "next section"). Only continuation verbs, not "next slide" or "back to the slides", which an
+# answer in Q&A says too; a sentence about a question ("moving on to the next question") or with a
+# hand-off remark in it never counts.
+_RESUME = re.compile(
+    r"\b(?:let'?s|let us|we'?ll|i'?ll) (?:just )?(?:continue|keep going|go on|carry on|move on)\b"
+    r"|\bmoving on\b|\bcontinuing\b|\b(?:the )?next (?:section|part|chapter)\b",
+)
+_ABOUT_QUESTIONS = re.compile(r"\bquestion|\bq ?& ?a\b|\bq and a\b|\bdiscuss")
 
 
 @lru_cache(maxsize=8192)
@@ -79,6 +88,18 @@ def is_pause_invite(text: str) -> bool:
     """A between-sections invitation ("any questions so far?") implies more presentation to come,
     unless a closing remark comes with it."""
     return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) and handoff_strength(text) < 2
+
+
+def is_resume(text: str) -> bool:
+    """The presenter resuming the presentation after a question break ("OK, let's continue.")."""
+    for sentence in _SENTENCE_END.split(text.replace("’", "'").lower()):
+        if (
+            _RESUME.search(sentence)
+            and not _ABOUT_QUESTIONS.search(sentence)
+            and handoff_strength(sentence) == 0
+        ):
+            return True
+    return False
 
 
 def _sentence(text: str, lo: int, hi: int) -> str:
