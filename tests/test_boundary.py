@@ -417,3 +417,38 @@ def test_resume_phrases() -> None:
         "That's all I have. Let's move on to the discussion.",
     ]:
         assert not is_resume(text), text
+
+
+def test_an_invited_author_mid_session_is_a_presenter_not_a_discussion() -> None:
+    s = Talk()
+    s.say("Ada Lovelace", "Welcome, everyone.", 3)
+    s.present("Ada Lovelace", 12)
+    s.pause("Ada Lovelace", ["Bo Chen"])
+    s.say("Ada Lovelace", "And now Lukas, one of the authors, will walk us through this part.", 4)
+    s.present("Lukas Nowak", 7)  # 7 of 45 minutes: a small share of the talk
+    s.say("Bo Chen", "Thanks, that was clear.", 2)
+    s.present("Ada Lovelace", 12)
+    s.pause("Ada Lovelace", ["Zoë Wójcik"])
+    s.present("Ada Lovelace", 12)
+    closing = s.say("Ada Lovelace", "That's all I have. Happy to take questions.", 4)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+@pytest.mark.parametrize("talk_minutes", [45, 25])
+def test_a_members_long_turn_in_q_and_a_never_joins_the_presenters(talk_minutes: int) -> None:
+    """No closing; in Q&A a member talks for 5 minutes, then the facilitator answers for 5: the
+    member must not read as an invited author (that would put the cut after the answer)."""
+    s = Talk()
+    s.say("Ada Lovelace", "Welcome, everyone.", 3)
+    s.present("Ada Lovelace", talk_minutes / 2)
+    s.pause("Ada Lovelace", ["Bo Chen"])
+    s.present("Ada Lovelace", talk_minutes / 2)
+    first = s.t
+    s.present("Bo Chen", 5)
+    s.present("Ada Lovelace", 5)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d

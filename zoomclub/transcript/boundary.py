@@ -33,7 +33,12 @@ from typing import Any
 from zoomclub.errors import InputError
 from zoomclub.transcript import floor
 from zoomclub.transcript.floor import Others, Stretch
-from zoomclub.transcript.phrases import first_strong_handoff, handoff_strength
+from zoomclub.transcript.phrases import (
+    first_strong_handoff,
+    handoff_strength,
+    is_pause_invite,
+    is_resume,
+)
 from zoomclub.transcript.speakers import is_generic_name
 from zoomclub.transcript.vtt import Cue
 
@@ -131,6 +136,27 @@ def _by_floor(
     roles = floor.roles(cues, keys, presenters)
     stretches = [s for s in floor.stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
+    if long:
+        # An invited author who presented a part well inside the expected facilitation, after
+        # which the presentation demonstrably went on (a question pause invited "so far", or
+        # "let's continue"): a presenter too, not "a discussion between two presentations".
+        until_ms = long[0].start_ms + ANSWER_RISK_RATIO * expected_s * 1000
+        candidates = floor.guests(cues, keys, presenters, until_ms)
+        added = {
+            k
+            for k, end_ms in candidates.items()
+            if any(
+                c.start_ms > end_ms
+                and keys[i] in presenters
+                and (is_pause_invite(c.text) or is_resume(c.text))
+                for i, c in enumerate(cues)
+            )
+        }
+        if added:
+            presenters |= added
+            roles = floor.roles(cues, keys, presenters)
+            stretches = [s for s in floor.stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
+            long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
     ev = [f"presenters: {', '.join(sorted(presenters))}"]
     if not long:
         return _hold(f"no one held the floor for {LONG_STRETCH_S / 60:.0f} minutes", ev)

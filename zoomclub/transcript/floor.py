@@ -16,6 +16,7 @@ from zoomclub.transcript.vtt import Cue
 PRESENTER_SHARE = 0.2  # of the top speaker's talk time
 PRESENTER_MIN_TALK_S = 120.0
 PRESENTER_MIN_RUN_S = 120.0  # a presenter speaks alone for at least this long at some point
+GUEST_SECTION_S = 240.0  # a guest who spoke alone this long, with a presenter's section after it
 NEUTRAL_MAX_S = 4.0  # an unlabelled "Hmm." does not break a presenter's stretch
 NEUTRAL_MAX_WORDS = 4
 TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
@@ -51,16 +52,7 @@ def presenters(cues: Sequence[Cue], keys: Sequence[str | None]) -> set[str]:
     The second condition keeps a free discussion (many voices, equal shares, short turns) from
     reading as one long presentation by "several presenters".
     """
-    talk: Counter[str] = Counter()
-    longest_run: dict[str, int] = {}
-    run_key, run_start = None, 0
-    for c, k in zip(cues, keys, strict=True):
-        if not k:
-            continue
-        talk[k] += c.end_ms - c.start_ms
-        if k != run_key:
-            run_key, run_start = k, c.start_ms
-        longest_run[k] = max(longest_run.get(k, 0), c.end_ms - run_start)
+    talk, longest_run, _ = _talk_and_runs(cues, keys)
     if not talk:
         return set()
     top = max(talk.values())
@@ -70,6 +62,52 @@ def presenters(cues: Sequence[Cue], keys: Sequence[str | None]) -> set[str]:
         if longest_run[k] >= PRESENTER_MIN_RUN_S * 1000
         and (ms == top or (ms >= PRESENTER_SHARE * top and ms >= PRESENTER_MIN_TALK_S * 1000))
     }
+
+
+def guests(
+    cues: Sequence[Cue], keys: Sequence[str | None], presenters: set[str], until_ms: float
+) -> dict[str, int]:
+    """Candidates for an invited author who presented one part: a small share of the talk, but
+    they held the floor alone for a whole section, that section ended by ``until_ms``, and a
+    presenter held the floor for a whole section again after it. Returns the end of each one's
+    section; the caller still has to see that the presentation went on after it."""
+    talk, longest_run, runs = _talk_and_runs(cues, keys)
+    section_ms = GUEST_SECTION_S * 1000
+    out = {}
+    for k in talk.keys() - presenters:
+        end_ms = max((e for key, s, e in runs if key == k and e - s == longest_run[k]), default=0)
+        if (
+            longest_run[k] >= section_ms
+            and end_ms <= until_ms
+            and any(key in presenters and s >= end_ms and e - s >= section_ms for key, s, e in runs)
+        ):
+            out[k] = end_ms
+    return out
+
+
+def _talk_and_runs(
+    cues: Sequence[Cue], keys: Sequence[str | None]
+) -> tuple[Counter[str], dict[str, int], list[tuple[str, int, int]]]:
+    """Talk time per speaker, each one's longest run alone, and all runs (unlabelled cues do not
+    break a run)."""
+    talk: Counter[str] = Counter()
+    longest_run: dict[str, int] = {}
+    runs: list[tuple[str, int, int]] = []
+    run_key: str | None = None
+    run_start = run_end = 0
+    for c, k in zip(cues, keys, strict=True):
+        if not k:
+            continue
+        talk[k] += c.end_ms - c.start_ms
+        if k != run_key:
+            if run_key is not None:
+                runs.append((run_key, run_start, run_end))
+            run_key, run_start, run_end = k, c.start_ms, c.end_ms
+        run_end = max(run_end, c.end_ms)
+        longest_run[k] = max(longest_run.get(k, 0), c.end_ms - run_start)
+    if run_key is not None:
+        runs.append((run_key, run_start, run_end))
+    return talk, longest_run, runs
 
 
 def roles(cues: Sequence[Cue], keys: Sequence[str | None], presenters: set[str]) -> list[str]:

@@ -90,6 +90,7 @@ def is_pause_invite(text: str) -> bool:
     return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) and handoff_strength(text) < 2
 
 
+@lru_cache(maxsize=8192)
 def is_resume(text: str) -> bool:
     """The presenter resuming the presentation after a question break ("OK, let's continue.")."""
     for sentence in _SENTENCE_END.split(text.replace("’", "'").lower()):
