@@ -24,12 +24,14 @@ def _after_the_session(zoom_emulator: Any) -> None:
     zoom_emulator.clock.set(WHEN + timedelta(hours=3))
 
 
-FAILPOINTS = [
+LOCAL_FAILPOINTS = [
+    "download-chunk",  # during a download: a .part file with some bytes
     "after-first-download",
-    "after-cut-video",
+    "after-cut-video",  # during the cut: video done, audio not yet
     "after-upload-audio.m4a",
-    "before-marker",
+    "before-marker",  # every file uploaded, session.json not yet
 ]
+S3_FAILPOINTS = ["multipart-part", "before-marker"]  # mid multipart upload; before the marker
 
 
 def _env(
@@ -98,32 +100,85 @@ def recorded(zoom_emulator: Any) -> str:
     return str(inst.uuid)
 
 
-def test_kill_at_every_failpoint_then_resume(
-    zoom_emulator: Any, recorded: str, tmp_path: Path
-) -> None:
+def _snapshot_s3(server: Any, bucket: str, prefix: str) -> dict[str, bytes]:
+    out = {}
+    pages = server.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    for page in pages:
+        for obj in page.get("Contents", []):
+            rel = obj["Key"].removeprefix(prefix)
+            if not (rel.startswith("sessions/") or rel == "catalog.json"):
+                continue
+            data = server.client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            if rel.endswith(("session.json", "catalog.json")):
+                data = _without_times(json.loads(data))
+            out[rel] = data
+    return out
+
+
+def _baseline(emu: Any, uuid: str, tmp_path: Path) -> dict[str, bytes]:
     base = tmp_path / "baseline"
     base.mkdir()
-    proc = _archive(_env(zoom_emulator, base, str(base / "archive")), recorded, base)
+    proc = _archive(_env(emu, base, str(base / "archive")), uuid, base)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["status"] == "archived"
     expected = _snapshot(base / "archive")
     assert any(k.endswith("video.mp4") for k in expected)
+    return expected
 
-    for point in FAILPOINTS:
+
+def _kill_then_resume(
+    env: dict[str, str], uuid: str, root: Path, point: str, visible: Any, expected: dict[str, bytes]
+) -> None:
+    killed = _archive({**env, "ZOOMCLUB_FAILPOINT": point}, uuid, root)
+    assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
+    seen = visible()
+    # Nothing is published before the marker, and whatever is visible at a key is whole: it is
+    # byte for byte the object an uninterrupted run publishes there.
+    assert not [k for k in seen if k.endswith("session.json")], point
+    for key, data in seen.items():
+        assert data == expected.get(key), (point, key)
+    resumed = _archive(env, uuid, root)
+    assert resumed.returncode == 0, (point, resumed.stderr)
+    assert json.loads(resumed.stdout.splitlines()[-1])["status"] == "archived"
+    assert visible() == expected, point
+
+
+def test_kill_at_every_failpoint_then_resume(
+    zoom_emulator: Any, recorded: str, tmp_path: Path
+) -> None:
+    expected = _baseline(zoom_emulator, recorded, tmp_path)
+    for point in LOCAL_FAILPOINTS:
         root = tmp_path / point
         root.mkdir()
         archive = root / "archive"
         env = _env(zoom_emulator, root, str(archive))
-        killed = _archive({**env, "ZOOMCLUB_FAILPOINT": point}, recorded, root)
-        assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
-        # Nothing is published before the marker: no session.json, and no catalog entry.
-        assert not list(archive.rglob("session.json")), point
-        for p in archive.rglob("*"):
-            if p.is_file() and not p.name.startswith("."):
-                # whatever is visible at a key is complete: it equals the baseline's object
-                rel = str(p.relative_to(archive))
-                assert p.read_bytes() == expected.get(rel, p.read_bytes()), (point, rel)
-        resumed = _archive(env, recorded, root)
-        assert resumed.returncode == 0, (point, resumed.stderr)
-        assert json.loads(resumed.stdout.splitlines()[-1])["status"] == "archived"
-        assert _snapshot(archive) == expected, point
+        _kill_then_resume(env, recorded, root, point, lambda a=archive: _snapshot(a), expected)
+
+
+def test_kill_mid_multipart_upload_to_s3(
+    zoom_emulator: Any, recorded: str, tmp_path: Path, rclone_s3: Any
+) -> None:
+    expected = _baseline(zoom_emulator, recorded, tmp_path)
+    assert max(len(v) for v in expected.values()) > 8 * 2**20  # the video goes up in parts
+    for point in S3_FAILPOINTS:
+        bucket = rclone_s3.new_bucket()
+        root = tmp_path / point
+        root.mkdir()
+        env = _env(
+            zoom_emulator,
+            root,
+            f"s3://{bucket}/club",
+            {
+                **rclone_s3.env,
+                "ZOOMCLUB_ARCHIVE__S3_ENDPOINT_URL": rclone_s3.endpoint_url,
+                "ZOOMCLUB_ARCHIVE__MULTIPART_PART_MIB": "8",
+            },
+        )
+        _kill_then_resume(
+            env,
+            recorded,
+            root,
+            point,
+            lambda b=bucket: _snapshot_s3(rclone_s3, b, "club/"),
+            expected,
+        )

@@ -753,14 +753,26 @@ def _describe_plan(plan: SegmentPlan, key: str) -> dict[str, Any]:
 
 
 class _RunLock:
-    def __init__(self, path: Path) -> None:
+    """One archive run at a time per work directory (the server's queue and a manual CLI run)."""
+
+    def __init__(self, path: Path, storage: Storage) -> None:
         self.lock = FileLock(str(path))
+        self.storage = storage
 
     def __enter__(self) -> None:
         try:
             self.lock.acquire(timeout=600)
         except Timeout as exc:
             raise LockError(f"another archive run holds {self.lock.lock_file}") from exc
+        try:
+            # Uploads a killed run left unfinished are invisible but cost storage: abort them.
+            # An hour's margin spares another host's upload in flight.
+            n = self.storage.abort_stale_uploads(K.SESSIONS_PREFIX, older_than_s=3600)
+        except ZoomclubError as exc:
+            log.warning("could not clean unfinished uploads: %s", exc)
+        else:
+            if n:
+                log.info("aborted %d unfinished upload(s) left by an earlier run", n)
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
@@ -769,4 +781,4 @@ class _RunLock:
 def _run_lock(services: Services) -> _RunLock:
     work = Path(services.settings.archive.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    return _RunLock(work / ".archive.lock")
+    return _RunLock(work / ".archive.lock", services.storage)

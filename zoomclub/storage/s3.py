@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from zoomclub import failpoints
 from zoomclub.errors import ConfigError, InputError, ObjectNotFound, StorageError
 from zoomclub.storage.base import (
     CHUNK,
@@ -399,6 +400,7 @@ class S3Storage:
                     **extra,
                 )
         entry["ETag"] = resp["ETag"]
+        failpoints.hit("multipart-part")
         return entry
 
     def _abort(self, full: str, upload_id: str) -> None:

@@ -31,6 +31,7 @@ import requests
 import urllib3.exceptions
 from tqdm import tqdm
 
+from zoomclub import failpoints
 from zoomclub.clock import Clock
 from zoomclub.errors import DownloadError, ZoomBadResponse, ZoomError, ZoomRateLimited
 from zoomclub.zoom.http import error_for
@@ -311,6 +312,7 @@ def _stream(resp: requests.Response, part: Path, mode: str, bar: Any, label: str
                 except OSError as exc:
                     raise DownloadError(f"cannot write {part}: {exc.strerror}") from exc
                 bar.update(len(chunk))
+                failpoints.hit("download-chunk")
         except _STREAM_ERRORS as exc:
             fh.flush()
             raise _Retry(f"connection lost ({type(exc).__name__})") from exc
