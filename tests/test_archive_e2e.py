@@ -353,3 +353,54 @@ def test_reject_discards_a_held_session(zoom_emulator: Any, tmp_path: Path) -> N
     assert not list(services.storage.list("sessions/"))
     with pytest.raises(InputError):
         reject(services, KEY)  # not held any more
+
+
+def test_zoom_faults_during_an_archive_end_in_the_same_result(
+    zoom_emulator: Any, tmp_path: Path
+) -> None:
+    """429 (each Retry-After form), 5xx, a dropped download and an expired token along the way:
+    the archive ends archived and byte-identical to an undisturbed run."""
+    from zoomclub.emulator import Fault
+
+    s = session(qa_s=300, seed=2)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
+    )
+    clean = services_for(zoom_emulator, tmp_path / "clean", zoom_emulator.clock)
+    assert archive_meeting(clean, inst.uuid)[0].status == "archived"
+    expected = _files(clean.storage)
+
+    faulty = services_for(zoom_emulator, tmp_path / "faulty", zoom_emulator.clock)
+    faulty.zoom.get_token()
+    zoom_emulator.clear_requests()
+    zoom_emulator.expire_tokens()  # the cached token is dead: refresh once and go on
+    zoom_emulator.inject(
+        Fault(host="api", path="/recordings", status=429, headers={"Retry-After": "2"})
+    )
+    zoom_emulator.inject(
+        Fault(
+            host="api",
+            path="/recordings",
+            status=429,
+            headers={"Retry-After": "Wed, 07 Jan 2026 23:00:05 GMT"},
+        )
+    )
+    zoom_emulator.inject(Fault(host="api", path="/recordings", status=429))  # no Retry-After
+    zoom_emulator.inject(Fault(host="api", path="/recordings", status=503))
+    zoom_emulator.inject(Fault(host="web", path="/rec/download/", status=502))
+    zoom_emulator.inject(Fault(host="files", drop_after_bytes=3 * 2**20))  # mid video
+    zoom_emulator.inject(
+        Fault(host="files", status=429, headers={"Retry-After": "2026-01-07T23:00:09Z"})
+    )
+    (o,) = archive_meeting(faulty, inst.uuid)
+    assert o.status == "archived", o
+    got = _files(faulty.storage)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        if key.endswith("session.json"):
+            continue
+        assert got[key] == expected[key], key
+    statuses = [r.status for r in zoom_emulator.requests]
+    assert statuses.count(429) == 4 and 503 in statuses and 502 in statuses and 401 in statuses
