@@ -452,3 +452,29 @@ def test_a_members_long_turn_in_q_and_a_never_joins_the_presenters(talk_minutes:
     assert d.needs_review or (
         d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
     ), d
+
+
+def test_captions_with_a_question_pause_just_before_the_hand_off_are_cut() -> None:
+    """Questions the presenter answered and then resumed after ("No? OK, let's keep going.") are
+    a between-sections pause, not Q&A before the hand-off."""
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.say(None, "Before I move on, any quick questions?", 3)
+    for _ in range(3):
+        s.say(None, "Is that absolute or relative?", 3)
+        s.say(None, "Absolute, I think.", 2)
+    s.say(None, "No? OK, let's keep going.", 2)
+    s.present(None, 1)
+    closing = s.say(None, "And that's it from me. Happy to take questions.", 4)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_with_q_and_a_moderation_before_the_hand_off_are_still_held() -> None:
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.qa(None, [None, None], rounds=3, answer_s=10)  # type: ignore[arg-type, list-item]
+    s.say(None, "OK, moving on to the next question.", 3)
+    s.say(None, "Why not just use sparse retrieval?", 3)
+    s.say(None, "Let's take some questions from the chat too.", 3)
+    s.qa(None, [None], rounds=2)  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review, d

@@ -5,21 +5,27 @@ Plain data in, decision out: no files, no clocks, no I/O.
 With speaker labels the detector reads the *floor* (:mod:`zoomclub.transcript.floor`): presenters
 (the facilitator, a co-facilitator, an invited author, the same person under a second display name)
 have a large share of the talk and held the floor alone for minutes; a *stretch* is a run of
-presenter speech that nobody else interrupts. The club pauses for short questions between sections,
+presenter speech that nobody else interrupts. An invited author who presented a part well before
+the expected end, with a pause invited or "let's continue" said by a presenter after it, is a
+presenter too, though their share is small; a member's long turn in Q&A never is. The club pauses for short questions between sections,
 but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
 right after the last long stretch, and from there:
 
 - earlier, when an earlier long stretch ended in a strong hand-off ("let's open it up") followed by
   other voices: Q&A began there and the later stretch is a long answer;
 - later, only across question pauses: to a short last section that ends in a strong hand-off, or
-  one the presenter announced by inviting questions "so far" / "before I move on";
+  one the presenter announced by inviting questions "so far" / "before I move on", or opened by
+  taking the floor back ("OK, let's continue", "moving on"; never "moving on to the next
+  question");
 - to a hold when in doubt: no presenter, a discussion between presentations, a presenter with a
   generic display name ("iPhone" may be two people) and no hand-off remark, a question near the
   expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
   answer?), or a cut far from the club's usual length.
 
 Without labels (closed captions) only hand-off remarks are left: the cut goes at the earliest
-strong one, and a file without one is held. The result always lies within ``[0, recording end]``.
+strong one, and a file without one is held, as is one with questions just before it (unless the
+presenter resumed after them: a question pause). The result always lies within
+``[0, recording end]``.
 """
 
 from __future__ import annotations
@@ -335,11 +341,12 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
         return _hold("no speaker labels and no hand-off remark", ev)
     h = cues[found]
     ev.append(f"hand-off remark at {_clock(h.start_ms)}: {h.text[:80]!r}")
-    asked = sum(
-        1
-        for c in cues[:found]
-        if c.start_ms >= h.start_ms - CC_QUESTIONS_WINDOW_S * 1000 and c.text.rstrip().endswith("?")
-    )
+    # Questions just before the hand-off may mean Q&A began earlier, unless the presenter took
+    # the floor back after them ("No? OK, let's keep going."): those were a question pause.
+    since = h.start_ms - CC_QUESTIONS_WINDOW_S * 1000
+    recent = [c for c in cues[:found] if c.start_ms >= since]
+    resumed_at = max((k for k, c in enumerate(recent) if is_resume(c.text)), default=-1)
+    asked = sum(1 for c in recent[resumed_at + 1 :] if c.text.rstrip().endswith("?"))
     if asked > CC_MAX_QUESTIONS:
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
         return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
