@@ -6,7 +6,8 @@
 Written from how paper clubs run, not from how the detector works: each session draws a club, a
 paper, speakers, an optional pre-session chatter, sections with (or without) question pauses,
 interruptions, a closing remark in one of many phrasings (or none), an optional silence, and a Q&A
-of varying length (or none). A list of required scenarios makes sure every case the issue names is
+of varying length (or none), which the facilitator steers now and then ("OK, moving on. I see a
+hand up."). A list of required scenarios makes sure every case the issue names is
 present; the rest are random mixes. Labels: ``closing_start_s`` = start of the facilitator's
 closing remark (or their last facilitation line when there is none), ``first_qa_s`` = start of the
 first cue after facilitation ended (any voice), or null when the recording stops first.
@@ -359,6 +360,18 @@ ANSWER_OPENERS = [
     "Yeah.",
 ]
 BARE = ["Hmm.", "Yeah.", "Right.", "Mm-hmm.", "OK.", "Uh.", "Yes."]
+# The facilitator steering Q&A between answers; some of it sounds like resuming a talk.
+MODERATION = [
+    "OK, next question.",
+    "Let's move on to the next question.",
+    "Any other questions?",
+    "Great. Who's next?",
+    "OK, moving on. I see a hand up.",
+    "Let's continue with the questions in the chat.",
+    "Let's keep going, we have a few minutes left.",
+    "Alright, let's go on. Anyone else?",
+    "So far nobody has asked about the compute, by the way.",
+]
 BYES = ["Thanks everyone, see you next week!", "Bye!", "Thanks, this was great.", "See you all."]
 
 
@@ -555,6 +568,7 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
         answerers = [last_label] + ([author] if author else []) + ([co] if co else [])
         askers = rng.sample(members, min(len(members), rng.randint(2, 7)))
         long_answers = bool(case.get("long_answers", rng.random() < 0.3))
+        mod_rng = random.Random(seed + 7919)
         while s.t < end:
             s.say(rng.choice(askers), s.fill(rng.choice(QUESTIONS)), bare_noise=0.05)
             s.gap(0.3, 2.5)
@@ -570,6 +584,11 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
             s.say(who, rng.choice(ANSWER_OPENERS))
             s.monologue(who, secs, odd_rate=0.1)
             s.gap(0.5, 3)
+            if mod_rng.random() < 0.3 and s.t < end:
+                main, s.rng = s.rng, mod_rng  # its own stream: every other draw stays as it was
+                s.say(last_label, mod_rng.choice(MODERATION))
+                s.gap(0.3, 2)
+                s.rng = main
         if rng.random() < 0.5:
             s.say(rng.choice(askers), rng.choice(BYES))
         notes.append(
