@@ -478,3 +478,45 @@ def test_captions_with_q_and_a_moderation_before_the_hand_off_are_still_held() -
     s.qa(None, [None], rounds=2)  # type: ignore[arg-type, list-item]
     d = detect_boundary(s.cues)
     assert d.needs_review, d
+
+
+def test_a_hand_off_after_the_first_answer_does_not_pull_the_cut_into_q_and_a() -> None:
+    """No closing; a member asks at once, the facilitator answers, then says "let's take some
+    questions from the chat": the answer is Q&A, so the cut must not move to that remark."""
+    s, _ = session(closing=None)
+    first = s.t
+    s.say("Bo Chen", "I was wondering how this compares with sparse retrieval?", 7)
+    s.say("Ada Lovelace", "Good question.", 2)
+    s.present("Ada Lovelace", 2)
+    s.say("Ada Lovelace", "OK, let's take some questions from the chat.", 4)
+    s.say("Ada Lovelace", "Someone asks whether the code is out.", 4)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d
+
+
+def test_a_last_section_after_a_late_question_that_ends_the_talk_is_kept() -> None:
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Wait, is that absolute or relative?", 3)
+    s.say("Ada Lovelace", "Absolute.", 2)
+    s.present("Ada Lovelace", 2)
+    closing = s.say("Ada Lovelace", "And that was the last slide. Let's open it up.", 4)
+    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_steering_q_and_a_then_a_hand_off_are_held() -> None:
+    """Captions: a question, an answer, "Alright, let's go on. Anyone else?" (steering Q&A, not
+    resuming a talk), then "let's take some questions from the chat too"."""
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.say(None, "I was wondering how this compares with sparse retrieval?", 7)
+    s.present(None, 2)
+    s.say(None, "Alright, let's go on. Anyone else?", 3)
+    s.say(None, "I had a slightly different reading of section three.", 5)
+    s.present(None, 2)
+    s.say(None, "OK, let's take some questions from the chat too.", 4)
+    s.qa(None, [None], rounds=2)  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None, d

@@ -29,6 +29,8 @@ SPEAKERS = [
 TEXTS = [
     "The main claim is that the retriever matters.",
     "Any questions so far?",
+    "No? OK, let's keep going.",
+    "OK, moving on to the next question.",
     "Let's open it up for questions.",
     "That's all I have, thanks for listening!",
     "I'll stop the recording now.",

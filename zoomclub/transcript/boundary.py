@@ -57,8 +57,8 @@ ANSWER_RISK_RATIO = 0.75  # from here on, a question may already be Q&A
 LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
 QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
 TRAILING_SILENCE_S = 60.0
-CC_QUESTIONS_WINDOW_S = 150.0
-CC_MAX_QUESTIONS = 2
+CC_QUESTIONS_WINDOW_S = 300.0  # captions: any question this close before the hand-off ...
+CC_MAX_QUESTIONS = 0  # ... that the presenter did not resume after means Q&A may be under way
 AFTER_HANDOFF_S = 10.0  # speech this long after a hand-off remark means someone else spoke
 REVIEW_BELOW = 0.5
 
@@ -199,11 +199,21 @@ def _by_floor(
             for prev, nxt in pairwise(stretches[k:]):
                 if not floor.is_pause(others_after(prev, nxt)):
                     break
+                went_on = floor.resumed(cues, roles, prev, nxt)
                 if floor.tail_handoff(cues, nxt)[0] == 2:
-                    reach, confidence = nxt, 0.6
-                    why = "a short last section after a question pause, ending in a hand-off"
+                    # ... unless it may be the answer to the first question of Q&A, capped by
+                    # "let's take questions from the chat": after a question near the expected
+                    # end that the presenter neither invited nor resumed after, only a remark
+                    # that ends a talk ("that was the last slide") makes it the last section.
+                    if (
+                        went_on
+                        or ratio(prev) < ANSWER_RISK_RATIO
+                        or floor.tail_ends_talk(cues, nxt)
+                    ):
+                        reach, confidence = nxt, 0.6
+                        why = "a short last section after a question pause, ending in a hand-off"
                     break
-                invited = invited and floor.resumed(cues, roles, prev, nxt)
+                invited = invited and went_on
                 if invited:
                     reach, confidence = nxt, 0.6
                     why = "facilitation resumed after a question pause it invited"
@@ -346,7 +356,7 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     since = h.start_ms - CC_QUESTIONS_WINDOW_S * 1000
     recent = [c for c in cues[:found] if c.start_ms >= since]
     resumed_at = max((k for k, c in enumerate(recent) if is_resume(c.text)), default=-1)
-    asked = sum(1 for c in recent[resumed_at + 1 :] if c.text.rstrip().endswith("?"))
+    asked = sum(1 for c in recent[resumed_at + 1 :] if "?" in c.text)
     if asked > CC_MAX_QUESTIONS:
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
         return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)

@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zoomclub.transcript.phrases import handoff_strength, is_pause_invite, is_resume
+from zoomclub.transcript.phrases import (
+    handoff_strength,
+    is_pause_invite,
+    is_resume,
+    is_talk_ending,
+)
 from zoomclub.transcript.vtt import Cue
 
 PRESENTER_SHARE = 0.2  # of the top speaker's talk time
@@ -153,6 +158,16 @@ def tail_handoff(cues: Sequence[Cue], s: Stretch) -> tuple[int, int]:
         if strength > best[0]:
             best = (strength, i)
     return best
+
+
+def tail_ends_talk(cues: Sequence[Cue], s: Stretch) -> bool:
+    """Did the stretch end with a remark that ends a talk ("that was the last slide")?"""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - TAIL_S * 1000:
+            return False
+        if is_talk_ending(cues[i].text):
+            return True
+    return False
 
 
 @dataclass

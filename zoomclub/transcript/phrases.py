@@ -65,6 +65,14 @@ _RESUME = re.compile(
     r"\b(?:let'?s|let us|we'?ll|i'?ll) (?:just )?(?:continue|keep going|go on|carry on|move on)\b"
     r"|\bmoving on\b|\bcontinuing\b|\b(?:the )?next (?:section|part|chapter)\b",
 )
+# Remarks that end a talk and could hardly end an answer in Q&A ("that's all I have on that" or
+# "let's take questions from the chat" could).
+_TALK_ENDING = re.compile(
+    r"\b(?:end of (?:my|the) (?:slides|talk|presentation|deck)|(?:that was|that'?s) (?:the|my) last "
+    r"slide|thank(?:s| you)\b.{0,30}\bfor (?:listening|your attention|bearing with me|sitting "
+    r"through)|that'?s (?:the paper|my summary|the summary|my presentation|my talk|the talk)\b(?!')"
+    r"|that'?s (?:all|everything) i (?:prepared|had prepared)\b)"
+)
 _ABOUT_QUESTIONS = re.compile(r"\bquestion|\bq ?& ?a\b|\bq and a\b|\bdiscuss")
 
 
@@ -91,13 +99,22 @@ def is_pause_invite(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def is_talk_ending(text: str) -> bool:
+    """A remark that ends the talk itself ("that was the last slide", "thanks for listening")."""
+    return bool(_TALK_ENDING.search(text.replace("’", "'").lower()))
+
+
+@lru_cache(maxsize=8192)
 def is_resume(text: str) -> bool:
-    """The presenter resuming the presentation after a question break ("OK, let's continue.")."""
-    for sentence in _SENTENCE_END.split(text.replace("’", "'").lower()):
+    """The presenter resuming the presentation after a question break ("OK, let's continue."),
+    not steering Q&A ("Alright, let's go on. Anyone else?": a question after it)."""
+    sentences = _SENTENCE_END.split(text.replace("’", "'").lower())
+    for k, sentence in enumerate(sentences):
         if (
             _RESUME.search(sentence)
             and not _ABOUT_QUESTIONS.search(sentence)
             and handoff_strength(sentence) == 0
+            and not any("?" in later for later in sentences[k:])
         ):
             return True
     return False
