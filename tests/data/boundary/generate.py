@@ -371,6 +371,8 @@ MODERATION = [
     "Let's keep going, we have a few minutes left.",
     "Alright, let's go on. Anyone else?",
     "So far nobody has asked about the compute, by the way.",
+    "OK, let's take some questions from the chat too.",
+    "Let me open it up to everyone else as well.",
 ]
 BYES = ["Thanks everyone, see you next week!", "Bye!", "Thanks, this was great.", "See you all."]
 
