@@ -66,3 +66,15 @@ def qa_lines() -> list[str]:
 
 def later(hours: float) -> timedelta:
     return timedelta(hours=hours)
+
+
+def record(emu: Any, length_s: float, vtt: str, **kw: Any) -> Any:
+    """One club session recorded in one segment, as Zoom holds it after the meeting."""
+    from zoomclub.emulator import Segment
+
+    return emu.add_recording(
+        topic=f"{CLUB}: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, length_s, transcript=vtt)],
+        **kw,
+    )

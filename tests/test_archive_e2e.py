@@ -14,6 +14,7 @@ from tests.archive_helpers import (
     later,
     qa_lines,
     read_json,
+    record,
     services_for,
     session,
     transcript,
@@ -51,11 +52,7 @@ def _check_nothing_after(storage: Any, tmp_path: Path, cut: float) -> None:
 def test_clean_session_is_archived_whole(zoom_emulator: Any, tmp_path: Path) -> None:
     clock = zoom_emulator.clock
     s = session(qa_s=0)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + 5, transcript(s))
     services = services_for(zoom_emulator, tmp_path, clock)
     (o,) = archive_meeting(services, inst.meeting_id)
     assert o.status == "archived", o
@@ -79,11 +76,7 @@ def test_clean_session_is_archived_whole(zoom_emulator: Any, tmp_path: Path) -> 
 
 def test_recording_that_ran_into_qa_is_cut_before_it(zoom_emulator: Any, tmp_path: Path) -> None:
     s = session(qa_s=300, seed=2)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + s.qa_s + 5, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s + 5, transcript(s))
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     (o,) = archive_meeting(services, inst.uuid)
     assert o.status == "archived", o
@@ -175,11 +168,7 @@ def test_two_segments_and_false_start_are_joined(zoom_emulator: Any, tmp_path: P
 
 def test_rerun_uploads_nothing_and_makes_few_calls(zoom_emulator: Any, tmp_path: Path) -> None:
     s = session(qa_s=300)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     zoom_emulator.clear_requests()
     assert archive_meeting(services, inst.uuid)[0].status == "archived"
@@ -196,11 +185,7 @@ def test_rerun_uploads_nothing_and_makes_few_calls(zoom_emulator: Any, tmp_path:
 
 def test_lost_database_does_not_publish_twice(zoom_emulator: Any, tmp_path: Path) -> None:
     s = session()
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + 5, transcript(s))
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     assert archive_meeting(services, inst.uuid)[0].status == "archived"
     before = _files(services.storage)
@@ -215,11 +200,7 @@ def test_lost_database_does_not_publish_twice(zoom_emulator: Any, tmp_path: Path
 
 def test_organizer_boundary_and_no_trim(zoom_emulator: Any, tmp_path: Path) -> None:
     s = session(qa_s=300)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     (o,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(1000.0))
     assert o.status == "archived"
@@ -258,11 +239,7 @@ def test_review_reject_and_errors(zoom_emulator: Any, tmp_path: Path) -> None:
 def test_archive_into_s3(zoom_emulator: Any, tmp_path: Path, s3_server: Any) -> None:
     """The same pipeline into a real S3 server (moto, and rclone which checks SigV4)."""
     s = session(qa_s=300, seed=2)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
     bucket = s3_server.new_bucket()
     services = services_for(
         zoom_emulator,
@@ -298,11 +275,7 @@ def _discussion_only() -> str:
 
 
 def test_uncertain_cut_is_held_then_reviewed(zoom_emulator: Any, tmp_path: Path) -> None:
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, 2700, transcript=_discussion_only())],
-    )
+    inst = record(zoom_emulator, 2700, _discussion_only())
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     (o,) = archive_meeting(services, inst.uuid)
     assert o.status == "held", o
@@ -340,11 +313,7 @@ def test_uncertain_cut_is_held_then_reviewed(zoom_emulator: Any, tmp_path: Path)
 
 
 def test_reject_discards_a_held_session(zoom_emulator: Any, tmp_path: Path) -> None:
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, 2700, transcript=_discussion_only())],
-    )
+    inst = record(zoom_emulator, 2700, _discussion_only())
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     assert archive_meeting(services, inst.uuid)[0].status == "held"
     reject(services, KEY)
@@ -363,11 +332,7 @@ def test_zoom_faults_during_an_archive_end_in_the_same_result(
     from zoomclub.emulator import Fault
 
     s = session(qa_s=300, seed=2)
-    inst = zoom_emulator.add_recording(
-        topic="Test Club: Attention Is All You Need",
-        start_time=WHEN,
-        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s))],
-    )
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
     clean = services_for(zoom_emulator, tmp_path / "clean", zoom_emulator.clock)
     assert archive_meeting(clean, inst.uuid)[0].status == "archived"
     expected = _files(clean.storage)
