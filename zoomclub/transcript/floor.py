@@ -226,10 +226,10 @@ def head_resumes(cues: Sequence[Cue], roles: Sequence[str], s: Stretch) -> bool:
 
 
 def resumed(cues: Sequence[Cue], roles: Sequence[str], prev: Stretch, nxt: Stretch) -> bool:
-    """Facilitation demonstrably went on from ``prev`` to ``nxt``: the presenter invited questions
-    "so far" at the end of one, or took the floor back with "let's continue" at the start of the
-    other."""
-    return tail_invites_pause(cues, prev) or head_resumes(cues, roles, nxt)
+    """Facilitation demonstrably went on from ``prev`` to ``nxt``: the presenter took the floor
+    back with "let's continue" at the start of ``nxt``. Inviting questions "so far" at the end of
+    ``prev`` is not enough: the questions may have taken the rest of the session."""
+    return head_resumes(cues, roles, nxt)
 
 
 def cut_after(cues: Sequence[Cue], s: Stretch) -> float:
