@@ -544,7 +544,16 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
     last_label = fac_label["name"] if speaker == fac else speaker
 
     closing = case.get("closing", rng.choice(["strong", "strong", "strong", "soft", "none"]))
-    if closing == "strong":
+    # Now and then the presenter ends by inviting questions "so far", meaning to go on, and the
+    # questions take the rest of the session (its own stream: every other draw stays as it was).
+    if "closing" not in case and random.Random(seed + 104729).random() < 0.1:
+        closing = "so far"
+    if closing == "so far":
+        main, s.rng = s.rng, random.Random(seed + 130363)
+        closing_start = s.say(last_label, s.rng.choice(PAUSE_INVITES))
+        s.rng = main
+        notes.append("ends by inviting questions so far; never resumes")
+    elif closing == "strong":
         closing_start = s.say(last_label, rng.choice(CLOSINGS_STRONG))
     elif closing == "soft":
         closing_start = s.say(last_label, rng.choice(CLOSINGS_SOFT))
