@@ -522,3 +522,14 @@ def test_captions_steering_q_and_a_then_a_hand_off_are_held() -> None:
     s.qa(None, [None], rounds=2)  # type: ignore[arg-type, list-item]
     d = detect_boundary(s.cues)
     assert d.needs_review and d.facilitation_end_s is None, d
+
+
+def test_ending_on_questions_so_far_that_take_the_session_never_leaks() -> None:
+    """The presenter invites questions "so far", meaning to go on, and never does."""
+    s, _ = session(closing=None)
+    s.say("Ada Lovelace", "Before I move on, any quick questions?", 3)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik"], rounds=4, answer_s=80)
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d

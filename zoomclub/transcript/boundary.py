@@ -13,18 +13,20 @@ right after the last long stretch, and from there:
 
 - earlier, when an earlier long stretch ended in a strong hand-off ("let's open it up") followed by
   other voices: Q&A began there and the later stretch is a long answer;
-- later, only across question pauses: to a short last section that ends in a strong hand-off, or
-  one the presenter announced by inviting questions "so far" / "before I move on", or opened by
-  taking the floor back ("OK, let's continue", "moving on"; never "moving on to the next
-  question");
+- later, only across question pauses: to a short last section the presenter opened by taking the
+  floor back ("OK, let's continue", "moving on"; never "moving on to the next question", and an
+  invitation "any questions so far?" alone is not enough: the questions may take the rest of the
+  session), or one that ends in a strong hand-off; after a question near the expected end that
+  the presenter did not resume after, only a remark that ends the talk ("that was the last
+  slide") counts, since "let's take questions from the chat" may follow the first answer;
 - to a hold when in doubt: no presenter, a discussion between presentations, a presenter with a
   generic display name ("iPhone" may be two people) and no hand-off remark, a question near the
   expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
   answer?), or a cut far from the club's usual length.
 
 Without labels (closed captions) only hand-off remarks are left: the cut goes at the earliest
-strong one, and a file without one is held, as is one with questions just before it (unless the
-presenter resumed after them: a question pause). The result always lies within
+strong one, and a file without one is held, as is one with any question in the 5 minutes before
+it (unless the presenter resumed after it: a question pause). The result always lies within
 ``[0, recording end]``.
 """
 
@@ -190,7 +192,7 @@ def _by_floor(
             break
     else:
         # A short last section after a question pause: facilitation demonstrably went on if the
-        # presenter invited questions "so far" / "before I move on" and then resumed; and follow
+        # presenter took the floor back ("OK, let's continue") after each pause; and follow
         # pause-like gaps forward to a stretch that ends in a strong hand-off. Anything else stays
         # early (an over-trim, never a leak).
         if floor.tail_handoff(cues, chosen)[0] < 2:
