@@ -19,7 +19,8 @@ from tests.archive_helpers import (
     session,
     transcript,
 )
-from zoomclub.archive.pipeline import BoundaryOverride, archive_meeting
+from zoomclub.archive.outcome import BoundaryOverride
+from zoomclub.archive.pipeline import archive_meeting
 from zoomclub.archive.review import approve, list_held, reject
 from zoomclub.emulator import Segment
 from zoomclub.errors import InputError

@@ -18,6 +18,12 @@ SESSIONS_PREFIX = "sessions/"
 CATALOG_KEY = "catalog.json"
 PUBLISHED_FILES = ("video.mp4", "audio.m4a", "transcript.vtt")
 MARKER = "session.json"
+CONTENT_TYPES = {
+    "video.mp4": "video/mp4",
+    "audio.m4a": "audio/mp4",
+    "transcript.vtt": "text/vtt; charset=utf-8",
+    "session.json": "application/json",
+}
 
 _KEY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any
 
-from zoomclub.archive.pipeline import ArchiveOutcome, BoundaryOverride, _work_dir, archive_instance
+from zoomclub.archive.outcome import ArchiveOutcome, BoundaryOverride
+from zoomclub.archive.pipeline import archive_instance
+from zoomclub.archive.produce import work_dir
 from zoomclub.archive.state import (
     HELD,
     REJECTED,
@@ -74,4 +76,4 @@ def reject(services: Services, session: str) -> None:
         row.reason = "rejected by an organizer"
         row.updated_at = now
         db.add(ArchiveAttempt(meeting_uuid=row.meeting_uuid, at=now, result=REJECTED, detail=""))
-    shutil.rmtree(_work_dir(services, record.meeting_uuid), ignore_errors=True)
+    shutil.rmtree(work_dir(services, record.meeting_uuid), ignore_errors=True)

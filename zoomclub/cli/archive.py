@@ -6,7 +6,7 @@ import re
 
 import click
 
-from zoomclub.archive.pipeline import ArchiveOutcome, BoundaryOverride
+from zoomclub.archive.outcome import ArchiveOutcome, BoundaryOverride
 from zoomclub.cli.common import echo_json, pass_services
 from zoomclub.errors import InputError
 from zoomclub.wiring import Services

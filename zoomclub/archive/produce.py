@@ -1,0 +1,174 @@
+"""Producing the published files in the work directory: download, join, cut, upload.
+
+Everything here is resumable: downloads continue from ``.part`` files, cut outputs appear by
+rename only when verified, and uploads are atomic and skipped when the content is already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoomclub import failpoints
+from zoomclub.archive import keys as K
+from zoomclub.archive.plan import Segment, SegmentPlan, map_cut, offsets
+from zoomclub.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from zoomclub.storage.base import ObjectInfo, Storage
+    from zoomclub.wiring import Services
+    from zoomclub.zoom.models import RecordingSet
+
+
+def work_dir(services: Services, uuid: str) -> Path:
+    digest = hashlib.sha256(uuid.encode()).hexdigest()[:16]
+    path = Path(services.settings.archive.work_dir) / digest
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _local_name(seg: Segment, kind: str) -> str:
+    return {"video": f"seg{seg.index}-video.mp4", "audio": f"seg{seg.index}-audio.m4a"}.get(
+        kind, f"seg{seg.index}-transcript.vtt"
+    )
+
+
+def download_files(
+    services: Services, plan: SegmentPlan, work: Path, rs: RecordingSet
+) -> dict[str, Path]:
+    by_id = {f.id: f for f in rs.recording_files if getattr(f, "id", None)}
+    local: dict[str, Path] = {}
+    for seg in plan.kept:
+        for kind, ref in (
+            ("video", seg.video),
+            ("audio", seg.audio),
+            ("transcript", seg.transcript),
+        ):
+            if ref is None:
+                continue
+            dest = work / _local_name(seg, kind)
+            services.zoom.download(by_id[ref.id], dest, progress=services.progress)
+            local[f"{seg.index}:{kind}"] = dest
+            failpoints.hit("after-first-download")
+    return local
+
+
+def segment_durations(local: dict[str, Path], plan: SegmentPlan) -> list[float]:
+    """Each kept segment's length on the joined timeline.
+
+    Several segments: read from the packets (``span_s``, exactly how far ``concat`` advances).
+    One segment: nothing is joined, so the header's duration is enough; the cut itself is always
+    verified from the packets by :mod:`zoomclub.media`.
+    """
+    from zoomclub.media import header_duration, probe
+
+    out = []
+    for seg in plan.kept:
+        path = local.get(f"{seg.index}:video") or local.get(f"{seg.index}:audio")
+        if path is None:
+            out.append(seg.duration_s)
+        elif len(plan.kept) == 1:
+            out.append(header_duration(path))
+        else:
+            out.append(probe(path).span_s)
+    return out
+
+
+def joined_cues(local: dict[str, Path], plan: SegmentPlan, durations: list[float]) -> list[Any]:
+    from zoomclub.transcript.vtt import offset_cues, parse_vtt
+
+    cues: list[Any] = []
+    for seg, off in zip(plan.kept, offsets(durations), strict=True):
+        path = local.get(f"{seg.index}:transcript")
+        if path is None:
+            continue
+        seg_cues = parse_vtt(path.read_bytes(), source=path.name).cues
+        # A segment's transcript cannot speak past its own media: clip to the segment.
+        seg_cues = [c for c in seg_cues if c.start_ms < durations[seg.index] * 1000]
+        cues.extend(offset_cues(seg_cues, round(off * 1000)))
+    return cues
+
+
+@dataclass(frozen=True)
+class CutOutput:
+    files: dict[str, Path]  # published name -> local path
+    durations: dict[str, float]
+
+
+def cut_outputs(
+    local: dict[str, Path],
+    plan: SegmentPlan,
+    durations: list[float],
+    cues: list[Any],
+    cut_s: float | None,
+    work: Path,
+    ready: Callable[[str, Path], None],
+) -> CutOutput:
+    from zoomclub.media import concat
+    from zoomclub.transcript.vtt import cut_cues, render_vtt
+
+    out_dir = work / "out"
+    out_dir.mkdir(exist_ok=True)
+    parts = map_cut(durations, cut_s)
+    files: dict[str, Path] = {}
+    lengths: dict[str, float] = {}
+    for kind, name in (("video", "video.mp4"), ("audio", "audio.m4a")):
+        inputs = [
+            (local[f"{p.segment}:{kind}"], p.end_s) for p in parts if f"{p.segment}:{kind}" in local
+        ]
+        if not inputs:
+            continue
+        info = concat(inputs, out_dir / name)
+        failpoints.hit("after-cut-" + kind)
+        if cut_s is not None and info.end_s > cut_s + 0.05:
+            raise ArchiveError(f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s")
+        files[name] = out_dir / name
+        lengths[name] = info.duration_s
+        ready(name, out_dir / name)
+    if any(s.transcript for s in plan.kept):
+        kept = cut_cues(cues, round(cut_s * 1000)) if cut_s is not None else list(cues)
+        text = render_vtt(kept)
+        tmp = out_dir / "transcript.vtt.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out_dir / "transcript.vtt")
+        files["transcript.vtt"] = out_dir / "transcript.vtt"
+        lengths["transcript.vtt"] = (kept[-1].end_ms / 1000.0) if kept else 0.0
+        ready("transcript.vtt", out_dir / "transcript.vtt")
+    return CutOutput(files, lengths)
+
+
+class Uploader:
+    """Uploads finished outputs on one background thread, in the order they are handed over."""
+
+    def __init__(self, storage: Storage, key: str) -> None:
+        self.storage = storage
+        self.key = key
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-upload")
+        self.futures: dict[str, Future[ObjectInfo]] = {}
+
+    def __enter__(self) -> Uploader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _put(self, name: str, path: Path) -> ObjectInfo:
+        info = self.storage.put_file(
+            K.object_key(self.key, name), path, content_type=K.CONTENT_TYPES[name]
+        )
+        failpoints.hit("after-upload-" + name)
+        return info
+
+    def put(self, name: str, path: Path) -> None:
+        self.futures[name] = self.pool.submit(self._put, name, path)
+
+    def results(self) -> dict[str, ObjectInfo]:
+        out = {name: f.result() for name, f in self.futures.items()}
+        for name, info in out.items():
+            if not info.sha256:
+                raise ArchiveError(f"storage returned no sha256 for {name}")
+        return out
