@@ -533,3 +533,16 @@ def test_ending_on_questions_so_far_that_take_the_session_never_leaks() -> None:
     assert d.needs_review or (
         d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
     ), d
+
+
+def test_captions_hand_off_that_speaks_of_questions_already_asked_is_held() -> None:
+    """No question mark anywhere: the first question is a statement, then an answer, then "let's
+    take some questions from the chat too" (Q&A is under way, not starting)."""
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.say(None, "I actually work on something similar and we found it sensitive to the seed.", 6)
+    s.present(None, 1)
+    s.say(None, "OK, let's take some questions from the chat too.", 4)
+    s.present(None, 1)
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None, d
+    assert "already asked" in d.reason

@@ -46,6 +46,7 @@ from zoomclub.transcript.phrases import (
     handoff_strength,
     is_pause_invite,
     is_resume,
+    qa_under_way,
 )
 from zoomclub.transcript.speakers import is_generic_name
 from zoomclub.transcript.vtt import Cue
@@ -204,14 +205,10 @@ def _by_floor(
                 went_on = floor.resumed(cues, roles, prev, nxt)
                 if floor.tail_handoff(cues, nxt)[0] == 2:
                     # ... unless it may be the answer to the first question of Q&A, capped by
-                    # "let's take questions from the chat": after a question near the expected
-                    # end that the presenter neither invited nor resumed after, only a remark
-                    # that ends a talk ("that was the last slide") makes it the last section.
-                    if (
-                        went_on
-                        or ratio(prev) < ANSWER_RISK_RATIO
-                        or floor.tail_ends_talk(cues, nxt)
-                    ):
+                    # "let's take questions from the chat": after a question the presenter did
+                    # not resume after, only a remark that ends a talk ("that was the last
+                    # slide") makes it the last section.
+                    if went_on or floor.tail_ends_talk(cues, nxt):
                         reach, confidence = nxt, 0.6
                         why = "a short last section after a question pause, ending in a hand-off"
                     break
@@ -359,6 +356,8 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     recent = [c for c in cues[:found] if c.start_ms >= since]
     resumed_at = max((k for k, c in enumerate(recent) if is_resume(c.text)), default=-1)
     asked = sum(1 for c in recent[resumed_at + 1 :] if "?" in c.text)
+    if qa_under_way(cues[found].text + " " + " ".join(c.text for c in cues[found + 1 : found + 3])):
+        return _hold("the hand-off remark speaks of questions already asked", ev)
     if asked > CC_MAX_QUESTIONS:
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
         return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)

@@ -73,6 +73,11 @@ _TALK_ENDING = re.compile(
     r"through)|that'?s (?:the paper|my summary|the summary|my presentation|my talk|the talk)\b(?!')"
     r"|that'?s (?:all|everything) i (?:prepared|had prepared)\b)"
 )
+# A hand-off that speaks of questions already asked ("any other questions?", "let's take some
+# questions from the chat too"): Q&A is under way, not starting.
+_UNDER_WAY = re.compile(
+    r"\b(?:more|other|another|else|further|remaining|again|too|as well|also|still)\b"
+)
 _ABOUT_QUESTIONS = re.compile(r"\bquestion|\bq ?& ?a\b|\bq and a\b|\bdiscuss")
 
 
@@ -118,6 +123,15 @@ def is_resume(text: str) -> bool:
         ):
             return True
     return False
+
+
+def qa_under_way(text: str) -> bool:
+    """Does the sentence with the first strong hand-off in ``text`` speak of Q&A as under way?"""
+    lowered = text.replace("’", "'").lower()
+    m = _STRONG_RE.search(lowered)
+    if not m:
+        return False
+    return bool(_UNDER_WAY.search(_sentence(lowered, m.start(), m.end())))
 
 
 def _sentence(text: str, lo: int, hi: int) -> str:
