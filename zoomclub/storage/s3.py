@@ -10,28 +10,25 @@ Credentials come the standard boto3 way (environment, profile, instance role); t
 reads them itself. The IAM policy needs s3:GetObject, s3:PutObject, s3:DeleteObject,
 s3:ListBucket, s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on the bucket/prefix
 (without s3:ListBucket, S3 answers 403 instead of 404 for a missing key). Parts are read from the file as slices, so memory stays flat whatever the size.
+
+The boto3 client and the translation of its errors live in :mod:`zoomclub.storage.s3_client`, the
+upload plan and the multipart upload in :mod:`zoomclub.storage.s3_multipart`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import io
 import logging
-import math
 import os
 import secrets
-import threading
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from zoomclub import failpoints
 from zoomclub.errors import ConfigError, InputError, ObjectNotFound, StorageError
 from zoomclub.storage.base import (
     CHUNK,
@@ -41,24 +38,18 @@ from zoomclub.storage.base import (
     validate_key,
     validate_prefix,
 )
+from zoomclub.storage.s3_client import (
+    b64,
+    is_unsupported,
+    make_s3_client,
+    translate_errors,
+    unquote_etag,
+)
+from zoomclub.storage.s3_multipart import MIN_PART, MultipartUpload, UploadPlan, plan_file
 
 log = logging.getLogger(__name__)
 
-MIN_PART = 5 * 2**20  # S3's floor for every part but the last
-MAX_PARTS = 10_000
 MAX_PRESIGN_S = 7 * 24 * 3600
-_NOT_FOUND = {"NoSuchKey", "NotFound", "404"}
-_PERMANENT = {
-    "AccessDenied",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "NoSuchBucket",
-    "InvalidBucketName",
-    "AllAccessDisabled",
-}
-_LOADER: Any = None
-_LOADER_LOCK = threading.Lock()
-_RETRYABLE = {"SlowDown", "RequestTimeout", "BadDigest", "InternalError", "ServiceUnavailable"}
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -76,72 +67,6 @@ def parse_s3_url(url: str) -> tuple[str, str]:
             raise ConfigError(f"archive url {url!r}: {exc}") from None
         prefix += "/"
     return bucket, prefix
-
-
-def make_s3_client(
-    endpoint_url: str | None = None, region: str | None = None, *, max_pool: int = 10
-) -> Any:
-    """A boto3 S3 client that works with AWS and with S3-compatible servers.
-
-    SigV4, standard retries, path-style addressing when an endpoint is given, and checksums only
-    when an operation requires them (the newer botocore default of always sending CRC32 trailers
-    breaks MinIO, R2, rclone and older servers; we send our own SHA-256/MD5 instead).
-    """
-    import boto3
-    import botocore.session
-    from botocore.config import Config
-    from botocore.loaders import create_loader
-
-    config = Config(
-        signature_version="s3v4",
-        retries={"mode": "standard", "max_attempts": 5},
-        s3={
-            "addressing_style": "path" if endpoint_url else "auto",
-            # Every body carries a signed Content-MD5 and x-amz-checksum-sha256 that the server
-            # checks, so hashing it again for the signature (botocore does on http://
-            # endpoints) buys nothing.
-            "payload_signing_enabled": False,
-        },
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-        connect_timeout=10,
-        read_timeout=120,
-        max_pool_connections=max_pool,
-    )
-    with _LOADER_LOCK:
-        global _LOADER
-        if _LOADER is None:
-            _LOADER = create_loader()
-        core = botocore.session.get_session()
-        # Share the parsed service models: a fresh loader re-reads ~1 MB of JSON per client.
-        core.register_component("data_loader", _LOADER)
-    session = boto3.session.Session(botocore_session=core)
-    return session.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region or ("us-east-1" if endpoint_url else None),
-        config=config,
-    )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What one upload will send: sizes and the digests computed before anything goes out."""
-
-    size: int
-    sha256: str
-    part_size: int
-    part_md5: tuple[bytes, ...]
-
-    @property
-    def multipart(self) -> bool:
-        return len(self.part_md5) > 1
-
-    def etag(self) -> str:
-        """The ETag S3 gives this content uploaded with this plan (the MD5 scheme)."""
-        if not self.multipart:
-            return self.part_md5[0].hex()
-        return f"{hashlib.md5(b''.join(self.part_md5)).hexdigest()}-{len(self.part_md5)}"  # noqa: S324
 
 
 class S3Storage:
@@ -202,7 +127,7 @@ class S3Storage:
             size = path.stat().st_size
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        plan = self._plan_file(path, size)
+        plan = plan_file(path, size, self.part_size)
         if given is not None and plan.sha256 != given:
             raise StorageError(
                 f"{path} does not match the sha256 given for {key} "
@@ -213,7 +138,17 @@ class S3Storage:
         ):
             return self._skip(key, current)
         if plan.multipart:
-            sent = self._put_multipart(key, path, plan, content_type)
+            upload = MultipartUpload(
+                self.client,
+                self.bucket,
+                key,
+                self._full(key),
+                path,
+                plan,
+                checksums=self.checksums,
+                where=self.description,
+            )
+            sent = upload.run(content_type, self.concurrency, self.stats)
         else:
             try:
                 with self._errors("put", key), open(path, "rb") as f:
@@ -224,7 +159,7 @@ class S3Storage:
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)
-        plan = _Plan(
+        plan = UploadPlan(
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             part_size=max(len(data), 1),
@@ -248,7 +183,7 @@ class S3Storage:
         )
 
     def _same_etag(
-        self, current: ObjectInfo | None, etag: str | None, plan: _Plan, content_type: str
+        self, current: ObjectInfo | None, etag: str | None, plan: UploadPlan, content_type: str
     ) -> bool:
         """For objects whose metadata the server lost (rclone keeps it in memory only)."""
         if current is None or current.sha256 is not None or current.size != plan.size:
@@ -261,159 +196,31 @@ class S3Storage:
         self.stats.record_skip()
         return current
 
-    def _plan_file(self, path: Path, size: int) -> _Plan:
-        """Hash the file once: whole SHA-256 and the MD5 of each part we will send."""
-        part_size = self.part_size
-        if size > part_size * MAX_PARTS:
-            part_size = math.ceil(size / MAX_PARTS / 2**20) * 2**20
-        whole = hashlib.sha256()
-        md5s: list[bytes] = []
-        total = 0
-        try:
-            # hashlib drops the GIL on big blocks: MD5 runs beside SHA-256 on a second core.
-            with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="md5") as md5:
-                while True:
-                    part = hashlib.md5()  # noqa: S324 - Content-MD5 is what S3 checks
-                    n = 0
-                    while n < part_size and (block := f.read(min(CHUNK, part_size - n))):
-                        side = md5.submit(part.update, block)
-                        whole.update(block)
-                        side.result()
-                        n += len(block)
-                    if n == 0 and md5s:
-                        break
-                    md5s.append(part.digest())
-                    total += n
-                    if n < part_size:
-                        break
-        except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        if total != size:
-            raise StorageError(f"{path} changed size while being hashed ({size} -> {total} bytes)")
-        if size <= self.part_size:
-            part_size = max(size, 1)
-            md5s = md5s[:1]
-        return _Plan(size, whole.hexdigest(), part_size, tuple(md5s))
-
-    def _put_single(self, key: str, body: BinaryIO, plan: _Plan, content_type: str) -> str | None:
+    def _put_single(
+        self, key: str, body: BinaryIO, plan: UploadPlan, content_type: str
+    ) -> str | None:
         """One PUT; returns the ETag the server gave it."""
         extra: dict[str, Any] = {}
         if self.checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
-            extra["ChecksumSHA256"] = _b64(bytes.fromhex(plan.sha256))
+            extra["ChecksumSHA256"] = b64(bytes.fromhex(plan.sha256))
         resp = self.client.put_object(
             Bucket=self.bucket,
             Key=self._full(key),
             Body=body,
             ContentLength=plan.size,
             ContentType=content_type,
-            ContentMD5=_b64(plan.part_md5[0]),
+            ContentMD5=b64(plan.part_md5[0]),
             Metadata={"sha256": plan.sha256},
             **extra,
         )
         self.stats.record_upload(plan.size)
         log.info("storage: put %s (%d bytes)", key, plan.size)
-        return _unquote(resp.get("ETag"))
+        return unquote_etag(resp.get("ETag"))
 
-    def _put_multipart(self, key: str, path: Path, plan: _Plan, content_type: str) -> str | None:
-        """Concurrent parts, completed only when all are in; returns the object's ETag."""
-        full = self._full(key)
-        extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksums else {}
-        with self._errors("start multipart upload of", key):
-            upload_id = self.client.create_multipart_upload(
-                Bucket=self.bucket,
-                Key=full,
-                ContentType=content_type,
-                Metadata={"sha256": plan.sha256},
-                **extra,
-            )["UploadId"]
-        log.info(
-            "storage: multipart upload of %s: %d parts of %d bytes, id %s",
-            key,
-            len(plan.part_md5),
-            plan.part_size,
-            upload_id,
-        )
-        stop = threading.Event()
-        try:
-            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="s3-part") as pool:
-                futures: list[Future[dict[str, Any]]] = [
-                    pool.submit(self._upload_part, full, upload_id, path, plan, n, stop)
-                    for n in range(1, len(plan.part_md5) + 1)
-                ]
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                failed = next((f for f in done if f.exception() is not None), None)
-                if failed is not None:
-                    stop.set()
-                    for f in futures:
-                        f.cancel()
-                    raise failed.exception()  # type: ignore[misc]
-            parts = [f.result() for f in futures]
-            with self._errors("complete multipart upload of", key):
-                done_resp = self.client.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=full,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                )
-        except BaseException as exc:
-            stop.set()
-            self._abort(full, upload_id)
-            if isinstance(exc, StorageError | KeyboardInterrupt | SystemExit):
-                raise
-            raise _translate(exc, f"upload {key} to {self.description}") from exc
-        self.stats.record_upload(plan.size)
-        log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, len(plan.part_md5))
-        return _unquote(done_resp.get("ETag"))
-
-    def _upload_part(
-        self,
-        full: str,
-        upload_id: str,
-        path: Path,
-        plan: _Plan,
-        number: int,
-        stop: threading.Event,
-    ) -> dict[str, Any]:
-        if stop.is_set():
-            raise StorageError("upload cancelled")
-        offset = (number - 1) * plan.part_size
-        length = min(plan.part_size, plan.size - offset)
-        with open(path, "rb") as f:
-            body = _FileSlice(f, offset, length)
-            extra: dict[str, Any] = {}
-            entry: dict[str, Any] = {"PartNumber": number}
-            if self.checksums:
-                digest, _ = _sha256_of(body)
-                extra["ChecksumAlgorithm"] = "SHA256"
-                extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = _b64(digest)
-                body.seek(0)
-            with self._errors(f"upload part {number} of", full):
-                resp = self.client.upload_part(
-                    Bucket=self.bucket,
-                    Key=full,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=body,
-                    ContentLength=length,
-                    ContentMD5=_b64(plan.part_md5[number - 1]),
-                    **extra,
-                )
-        entry["ETag"] = resp["ETag"]
-        failpoints.hit("multipart-part")
-        return entry
-
-    def _abort(self, full: str, upload_id: str) -> None:
-        try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
-            log.warning("storage: aborted multipart upload %s of %s", upload_id, full)
-        except Exception as exc:
-            # abort_stale_uploads (or the bucket's lifecycle rule) will catch it later.
-            log.error(
-                "storage: could not abort multipart upload %s of %s: %s", upload_id, full, exc
-            )
-
-    def _verify(self, key: str, plan: _Plan, content_type: str, sent: str | None) -> ObjectInfo:
+    def _verify(
+        self, key: str, plan: UploadPlan, content_type: str, sent: str | None
+    ) -> ObjectInfo:
         """Check what the server now holds at ``key`` against what we sent.
 
         The server has already checked Content-MD5 (and the SHA-256 checksum) of every byte; this
@@ -496,7 +303,7 @@ class S3Storage:
             sha256=meta.get("sha256"),
             content_type=resp.get("ContentType"),
         )
-        return info, _unquote(resp.get("ETag"))
+        return info, unquote_etag(resp.get("ETag"))
 
     def exists(self, key: str) -> bool:
         return self.head(key) is not None
@@ -573,7 +380,7 @@ class S3Storage:
                     if _aware(u["Initiated"]) <= cutoff
                 ]
         except StorageError as exc:
-            if _unsupported(exc):
+            if is_unsupported(exc):
                 log.warning(
                     "storage: %s cannot list multipart uploads; it must expire them itself",
                     self.description,
@@ -603,128 +410,9 @@ class S3Storage:
     def _full(self, key: str) -> str:
         return self.prefix + key
 
-    @contextlib.contextmanager
-    def _errors(self, what: str, key: str) -> Iterator[None]:
-        try:
-            yield
-        except StorageError:
-            raise
-        except Exception as exc:
-            if _is_client_error(exc) or _is_botocore_error(exc):
-                raise _translate(exc, f"{what} {key} in {self.description}") from exc
-            raise
-
-
-class _FileSlice:
-    """A seekable read-only window onto an open file: one part's bytes, never in memory."""
-
-    def __init__(self, f: BinaryIO, offset: int, length: int) -> None:
-        self._f = f
-        self._offset = offset
-        self._length = length
-        self._pos = 0
-        f.seek(offset)
-
-    def read(self, size: int = -1) -> bytes:
-        left = self._length - self._pos
-        if left <= 0:
-            return b""
-        if size is None or size < 0 or size > left:
-            size = left
-        self._f.seek(self._offset + self._pos)
-        data = self._f.read(size)
-        self._pos += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._length}[whence]
-        self._pos = max(0, min(self._length, base + offset))
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-
-def _sha256_of(body: _FileSlice) -> tuple[bytes, int]:
-    h = hashlib.sha256()
-    n = 0
-    while block := body.read(CHUNK):
-        h.update(block)
-        n += len(block)
-    return h.digest(), n
-
-
-def _unquote(etag: str | None) -> str | None:
-    return etag.strip('"') if etag else None
-
-
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
+    def _errors(self, what: str, key: str) -> contextlib.AbstractContextManager[None]:
+        return translate_errors(f"{what} {key} in {self.description}")
 
 
 def _aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def _is_client_error(exc: BaseException) -> bool:
-    from botocore.exceptions import ClientError
-
-    return isinstance(exc, ClientError)
-
-
-def _is_botocore_error(exc: BaseException) -> bool:
-    from botocore.exceptions import BotoCoreError
-
-    return isinstance(exc, BotoCoreError)
-
-
-def _translate(exc: BaseException, what: str) -> StorageError:
-    """boto3/botocore -> our tree, with a one-line message naming the operation."""
-    from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
-
-    err: StorageError
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        message = error.get("Message") or code or "error"
-        if code in _NOT_FOUND:
-            return ObjectNotFound(f"cannot {what}: no such object")
-        if code == str(status) or not code:  # a HEAD reply has no body to name the error
-            hint = (
-                " (wrong credentials, or no permission; S3 also answers 403 for a missing key "
-                "when s3:ListBucket is not granted)"
-                if status in (401, 403)
-                else ""
-            )
-            err = StorageError(f"cannot {what}: HTTP {status} {message}{hint}")
-        else:
-            err = StorageError(f"cannot {what}: {code} (HTTP {status}): {message}")
-        err.code = code  # type: ignore[attr-defined]
-        err.retryable = code in _RETRYABLE or (
-            code not in _PERMANENT
-            and status not in (401, 403)
-            and (status is None or status >= 500 or status == 429)
-        )
-        return err
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-        err = StorageError(
-            f"cannot {what}: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
-        )
-        err.retryable = False
-        return err
-    return StorageError(f"cannot {what}: {type(exc).__name__}: {exc}")
-
-
-def _unsupported(exc: StorageError) -> bool:
-    code = getattr(exc, "code", "")
-    return code in {"NotImplemented", "Unimplemented", "MethodNotAllowed", "501"} or (
-        "not implemented" in exc.message.lower() or "unimplemented" in exc.message.lower()
-    )

@@ -1,0 +1,235 @@
+"""Multipart uploads to S3: the upload plan (sizes and digests, hashed once before anything goes
+out) and the upload itself, whose parts go up concurrently as slices of the file and which is
+completed only when every part is in, aborted on any failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from zoomclub import failpoints
+from zoomclub.errors import StorageError
+from zoomclub.storage.base import CHUNK, TransferStats
+from zoomclub.storage.s3_client import b64, translate_error, translate_errors, unquote_etag
+
+# One logger for the whole S3 backend, so its lines read the same as before this module existed.
+log = logging.getLogger("zoomclub.storage.s3")
+
+MIN_PART = 5 * 2**20  # S3's floor for every part but the last
+MAX_PARTS = 10_000
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """What one upload will send: sizes and the digests computed before anything goes out."""
+
+    size: int
+    sha256: str
+    part_size: int
+    part_md5: tuple[bytes, ...]
+
+    @property
+    def multipart(self) -> bool:
+        return len(self.part_md5) > 1
+
+    def etag(self) -> str:
+        """The ETag S3 gives this content uploaded with this plan (the MD5 scheme)."""
+        if not self.multipart:
+            return self.part_md5[0].hex()
+        return f"{hashlib.md5(b''.join(self.part_md5)).hexdigest()}-{len(self.part_md5)}"  # noqa: S324
+
+
+def plan_file(path: Path, size: int, part_size: int) -> UploadPlan:
+    """Hash the file once: whole SHA-256 and the MD5 of each part we will send.
+
+    ``part_size`` is the storage's: a file up to that size goes up in one PUT.
+    """
+    single_max = part_size
+    if size > part_size * MAX_PARTS:
+        part_size = math.ceil(size / MAX_PARTS / 2**20) * 2**20
+    whole = hashlib.sha256()
+    md5s: list[bytes] = []
+    total = 0
+    try:
+        # hashlib drops the GIL on big blocks: MD5 runs beside SHA-256 on a second core.
+        with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="md5") as md5:
+            while True:
+                part = hashlib.md5()  # noqa: S324 - Content-MD5 is what S3 checks
+                n = 0
+                while n < part_size and (block := f.read(min(CHUNK, part_size - n))):
+                    side = md5.submit(part.update, block)
+                    whole.update(block)
+                    side.result()
+                    n += len(block)
+                if n == 0 and md5s:
+                    break
+                md5s.append(part.digest())
+                total += n
+                if n < part_size:
+                    break
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if total != size:
+        raise StorageError(f"{path} changed size while being hashed ({size} -> {total} bytes)")
+    if size <= single_max:
+        part_size = max(size, 1)
+        md5s = md5s[:1]
+    return UploadPlan(size, whole.hexdigest(), part_size, tuple(md5s))
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """One file going up to ``bucket`` as the object ``full`` in a multipart upload."""
+
+    client: Any
+    bucket: str
+    key: str  # as the storage's caller named it, for messages
+    full: str  # with the storage's prefix: the object's key in the bucket
+    path: Path
+    plan: UploadPlan
+    checksums: bool
+    where: str  # the storage's description, for messages
+
+    def run(self, content_type: str, concurrency: int, stats: TransferStats) -> str | None:
+        """Concurrent parts, completed only when all are in; returns the object's ETag."""
+        key, full, plan = self.key, self.full, self.plan
+        extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksums else {}
+        with translate_errors(f"start multipart upload of {key} in {self.where}"):
+            upload_id = self.client.create_multipart_upload(
+                Bucket=self.bucket,
+                Key=full,
+                ContentType=content_type,
+                Metadata={"sha256": plan.sha256},
+                **extra,
+            )["UploadId"]
+        log.info(
+            "storage: multipart upload of %s: %d parts of %d bytes, id %s",
+            key,
+            len(plan.part_md5),
+            plan.part_size,
+            upload_id,
+        )
+        stop = threading.Event()
+        try:
+            with ThreadPoolExecutor(concurrency, thread_name_prefix="s3-part") as pool:
+                futures: list[Future[dict[str, Any]]] = [
+                    pool.submit(self._upload_part, upload_id, n, stop)
+                    for n in range(1, len(plan.part_md5) + 1)
+                ]
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                failed = next((f for f in done if f.exception() is not None), None)
+                if failed is not None:
+                    stop.set()
+                    for f in futures:
+                        f.cancel()
+                    raise failed.exception()  # type: ignore[misc]
+            parts = [f.result() for f in futures]
+            with translate_errors(f"complete multipart upload of {key} in {self.where}"):
+                done_resp = self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=full,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+        except BaseException as exc:
+            stop.set()
+            self._abort(upload_id)
+            if isinstance(exc, StorageError | KeyboardInterrupt | SystemExit):
+                raise
+            raise translate_error(exc, f"upload {key} to {self.where}") from exc
+        stats.record_upload(plan.size)
+        log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, len(plan.part_md5))
+        return unquote_etag(done_resp.get("ETag"))
+
+    def _upload_part(self, upload_id: str, number: int, stop: threading.Event) -> dict[str, Any]:
+        if stop.is_set():
+            raise StorageError("upload cancelled")
+        full, plan = self.full, self.plan
+        offset = (number - 1) * plan.part_size
+        length = min(plan.part_size, plan.size - offset)
+        with open(self.path, "rb") as f:
+            body = _FileSlice(f, offset, length)
+            extra: dict[str, Any] = {}
+            entry: dict[str, Any] = {"PartNumber": number}
+            if self.checksums:
+                digest, _ = _sha256_of(body)
+                extra["ChecksumAlgorithm"] = "SHA256"
+                extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(digest)
+                body.seek(0)
+            with translate_errors(f"upload part {number} of {full} in {self.where}"):
+                resp = self.client.upload_part(
+                    Bucket=self.bucket,
+                    Key=full,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    Body=body,
+                    ContentLength=length,
+                    ContentMD5=b64(plan.part_md5[number - 1]),
+                    **extra,
+                )
+        entry["ETag"] = resp["ETag"]
+        failpoints.hit("multipart-part")
+        return entry
+
+    def _abort(self, upload_id: str) -> None:
+        full = self.full
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
+            log.warning("storage: aborted multipart upload %s of %s", upload_id, full)
+        except Exception as exc:
+            # abort_stale_uploads (or the bucket's lifecycle rule) will catch it later.
+            log.error(
+                "storage: could not abort multipart upload %s of %s: %s", upload_id, full, exc
+            )
+
+
+class _FileSlice:
+    """A seekable read-only window onto an open file: one part's bytes, never in memory."""
+
+    def __init__(self, f: BinaryIO, offset: int, length: int) -> None:
+        self._f = f
+        self._offset = offset
+        self._length = length
+        self._pos = 0
+        f.seek(offset)
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._length - self._pos
+        if left <= 0:
+            return b""
+        if size is None or size < 0 or size > left:
+            size = left
+        self._f.seek(self._offset + self._pos)
+        data = self._f.read(size)
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._length}[whence]
+        self._pos = max(0, min(self._length, base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+
+def _sha256_of(body: _FileSlice) -> tuple[bytes, int]:
+    h = hashlib.sha256()
+    n = 0
+    while block := body.read(CHUNK):
+        h.update(block)
+        n += len(block)
+    return h.digest(), n
