@@ -370,3 +370,61 @@ def test_zoom_faults_during_an_archive_end_in_the_same_result(
         assert got[key] == expected[key], key
     statuses = [r.status for r in zoom_emulator.requests]
     assert statuses.count(429) == 4 and 503 in statuses and 502 in statuses and 401 in statuses
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=300)
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid, dry_run=True)
+    assert o.status == "pending" and "dry run" in o.reason
+    plan = o.detail["plan"]
+    assert plan["destination"] == [
+        f"sessions/{KEY}/video.mp4",
+        f"sessions/{KEY}/audio.m4a",
+        f"sessions/{KEY}/transcript.vtt",
+        f"sessions/{KEY}/session.json",
+    ]
+    types = {f["type"] for seg in plan["segments"] for f in seg["files"]}
+    assert types == {"MP4", "M4A", "TRANSCRIPT"}  # never the chat
+    assert not (tmp_path / "archive").exists() or not list((tmp_path / "archive").rglob("*"))
+    assert not [r for r in zoom_emulator.requests if r.host == "files"]  # nothing downloaded
+    from zoomclub.archive.review import list_held
+
+    assert list_held(services) == []
+    (real,) = archive_meeting(services, inst.uuid)
+    assert real.status == "archived" and real.session == KEY
+
+
+def test_backfill_a_date_range_skips_other_meetings(zoom_emulator: Any, tmp_path: Path) -> None:
+    from datetime import timedelta as td
+
+    from zoomclub.archive.pipeline import archive_range
+
+    s = session()
+    week1 = record(zoom_emulator, s.facilitation_s + 5, transcript(s))
+    zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN + td(weeks=1),
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+    )
+    zoom_emulator.add_recording(
+        topic="1:1 with my manager",  # the host's private meeting: never archived by default
+        start_time=WHEN + td(days=2),
+        segments=[Segment(0, 600, transcript=transcript(s))],
+    )
+    zoom_emulator.clock.set(WHEN + td(weeks=1, hours=3))
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    outcomes = archive_range(services, WHEN.date() - td(days=1), (WHEN + td(weeks=1)).date())
+    by_status = sorted((o.status, o.session or o.reason) for o in outcomes)
+    assert [st for st, _ in by_status] == ["archived", "archived", "skipped"], by_status
+    assert {o.session for o in outcomes if o.status == "archived"} == {
+        KEY,
+        "2026-01-14-attention-is-all-you-need",
+    }
+    assert any(o.meeting_uuid == week1.uuid for o in outcomes)
+    catalog = read_json(services.storage, "catalog.json")
+    assert [c["key"] for c in catalog["sessions"]] == [
+        "2026-01-14-attention-is-all-you-need",
+        KEY,
+    ]
