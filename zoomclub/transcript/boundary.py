@@ -215,7 +215,7 @@ def _by_floor(
                 invited = invited and went_on
                 if invited:
                     reach, confidence = nxt, 0.6
-                    why = "facilitation resumed after a question pause it invited"
+                    why = 'facilitation resumed after a question pause ("let\'s continue")'
             chosen = reach
 
     k = stretches.index(chosen)
