@@ -6,8 +6,8 @@ With speaker labels the detector reads the *floor* (:mod:`zoomclub.transcript.fl
 (the facilitator, a co-facilitator, an invited author, the same person under a second display name)
 have a large share of the talk and held the floor alone for minutes; a *stretch* is a run of
 presenter speech that nobody else interrupts. An invited author who presented a part well before
-the expected end, with a pause invited or "let's continue" said by a presenter after it, is a
-presenter too, though their share is small; a member's long turn in Q&A never is. The club pauses for short questions between sections,
+the expected end, with "let's continue" said by a presenter after it, is a presenter too, though
+their share is small; a member's long turn in Q&A never is. The club pauses for short questions between sections,
 but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
 right after the last long stretch, and from there:
 
@@ -44,7 +44,6 @@ from zoomclub.transcript.floor import Others, Stretch
 from zoomclub.transcript.phrases import (
     first_strong_handoff,
     handoff_strength,
-    is_pause_invite,
     is_resume,
     qa_under_way,
 )
@@ -147,17 +146,15 @@ def _by_floor(
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
     if long:
         # An invited author who presented a part well inside the expected facilitation, after
-        # which the presentation demonstrably went on (a question pause invited "so far", or
-        # "let's continue"): a presenter too, not "a discussion between two presentations".
+        # which the presentation demonstrably went on (a presenter said "let's continue" later):
+        # a presenter too, not "a discussion between two presentations".
         until_ms = long[0].start_ms + ANSWER_RISK_RATIO * expected_s * 1000
         candidates = floor.guests(cues, keys, presenters, until_ms)
         added = {
             k
             for k, end_ms in candidates.items()
             if any(
-                c.start_ms > end_ms
-                and keys[i] in presenters
-                and (is_pause_invite(c.text) or is_resume(c.text))
+                c.start_ms > end_ms and keys[i] in presenters and is_resume(c.text)
                 for i, c in enumerate(cues)
             )
         }
