@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 _STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_STD |= {"color_message"}  # uvicorn's copy of the message with terminal colour codes
 _SECRETISH = re.compile(
     r"(?i)(bearer\s+)[A-Za-z0-9._\-]+|((?:access_token|client_secret|token|secret|signature|"
-    r"authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+    r"authorization)[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?)[^\s\"'&,}]+"
 )
 
 
