@@ -428,3 +428,39 @@ def test_backfill_a_date_range_skips_other_meetings(zoom_emulator: Any, tmp_path
         "2026-01-14-attention-is-all-you-need",
         KEY,
     ]
+
+
+def test_unknown_meeting_is_pending_then_cli_reports_one_line(
+    zoom_emulator: Any, tmp_path: Path
+) -> None:
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, 81299999999)
+    assert o.status == "pending" and "no recording" in o.reason  # Zoom: 404 3301
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
+    env.update(zoom_emulator.env())
+    env["ZOOMCLUB_DATABASE_URL"] = services.settings.database_url
+    env["ZOOMCLUB_ARCHIVE__WORK_DIR"] = str(tmp_path / "work")
+    proc = subprocess.run(
+        [sys.executable, "-m", "zoomclub", "archive", "81299999999", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "pending"
+    proc = subprocess.run(
+        [sys.executable, "-m", "zoomclub", "archive", "--boundary", "99:99", "123"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "--boundary" in proc.stderr

@@ -96,6 +96,8 @@ def archive_meeting(
     except RecordingNotReady as exc:
         return [outcome_for_ref("pending", ref, f"Zoom is still processing the recording: {exc}")]
     except ZoomNotFound as exc:
+        if exc.code not in (3301, "3301"):  # e.g. 3001: the meeting itself does not exist
+            raise
         return [outcome_for_ref("pending", ref, f"no recording yet: {exc}")]
     with _run_lock(services):
         return [
