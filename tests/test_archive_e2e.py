@@ -464,3 +464,24 @@ def test_unknown_meeting_is_pending_then_cli_reports_one_line(
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "--boundary" in proc.stderr
+
+
+def test_organizer_corrects_a_published_cut(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=300, seed=2)
+    inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    assert archive_meeting(services, inst.uuid)[0].status == "archived"
+    first = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert first["boundary"]["source"] == "transcript"
+    # The organizer wants it to end earlier (say, a member spoke during the last section).
+    (o,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(1800.0))
+    assert o.status == "archived" and not o.detail.get("unchanged")
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert doc["boundary"]["source"] == "organizer"
+    assert doc["boundary"]["facilitation_end_s"] == 1800.0
+    _check_nothing_after(services.storage, tmp_path, 1800.0)
+    entry = read_json(services.storage, "catalog.json")["sessions"][0]
+    assert entry["boundary"]["facilitation_end_s"] == 1800.0
+    # the same correction again changes nothing
+    (again,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(1800.0))
+    assert again.detail.get("unchanged")

@@ -199,16 +199,21 @@ def _archive_instance(
     base = ArchiveOutcome("pending", key, as_int(rs.id), rs.uuid)
 
     # Already published? session.json is the commit marker; it also heals a lost database.
+    # An organizer's different cut is a correction: the session is cut and published again.
     marker = storage.head(K.object_key(key, K.MARKER))
     if marker is not None:
         published = json.loads(storage.get_bytes(K.object_key(key, K.MARKER)))
-        if published.get("meeting_uuid") == rs.uuid:
+        correcting = override is not None and published.get("boundary") != override.as_boundary()
+        if published.get("meeting_uuid") == rs.uuid and correcting:
+            log.info("correcting the published cut of %s", key)
+        elif published.get("meeting_uuid") == rs.uuid:
             if not dry_run:
                 if record.status != ARCHIVED:
                     set_status(services, rs.uuid, ARCHIVED, "already published")
                 update_catalog(storage, published, club=club_json(services))
             return with_status(base, "archived", "already archived", unchanged=True)
-        raise ArchiveError(f"key {key} holds another meeting instance; refusing to overwrite")
+        else:
+            raise ArchiveError(f"key {key} holds another meeting instance; refusing to overwrite")
 
     if record.status == REJECTED:
         return with_status(base, "skipped", "rejected by an organizer")
