@@ -78,3 +78,20 @@ def record(emu: Any, length_s: float, vtt: str, **kw: Any) -> Any:
         segments=[Segment(0, length_s, transcript=vtt)],
         **kw,
     )
+
+
+def run_cli(cwd: Path, env: dict[str, str], *args: str) -> Any:
+    """`zoomclub ARGS` as a subprocess with only the given ZOOMCLUB_* settings."""
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
+    return subprocess.run(
+        [sys.executable, "-m", "zoomclub", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )

@@ -15,6 +15,7 @@ from tests.archive_helpers import (
     qa_lines,
     read_json,
     record,
+    run_cli,
     services_for,
     session,
     transcript,
@@ -286,20 +287,8 @@ def test_uncertain_cut_is_held_then_reviewed(zoom_emulator: Any, tmp_path: Path)
     (held,) = list_held(services)
     assert held["session"] == KEY and held["reason"] and held["evidence"]
 
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
-    env["ZOOMCLUB_DATABASE_URL"] = services.settings.database_url
-    proc = subprocess.run(
-        [sys.executable, "-m", "zoomclub", "review", "list", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    env = {"ZOOMCLUB_DATABASE_URL": services.settings.database_url}
+    proc = run_cli(tmp_path, env, "review", "list", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[0])["session"] == KEY
 
@@ -436,32 +425,15 @@ def test_unknown_meeting_is_pending_then_cli_reports_one_line(
     services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
     (o,) = archive_meeting(services, 81299999999)
     assert o.status == "pending" and "no recording" in o.reason  # Zoom: 404 3301
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMCLUB_")}
-    env.update(zoom_emulator.env())
-    env["ZOOMCLUB_DATABASE_URL"] = services.settings.database_url
-    env["ZOOMCLUB_ARCHIVE__WORK_DIR"] = str(tmp_path / "work")
-    proc = subprocess.run(
-        [sys.executable, "-m", "zoomclub", "archive", "81299999999", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    env = {
+        **zoom_emulator.env(),
+        "ZOOMCLUB_DATABASE_URL": services.settings.database_url,
+        "ZOOMCLUB_ARCHIVE__WORK_DIR": str(tmp_path / "work"),
+    }
+    proc = run_cli(tmp_path, env, "archive", "81299999999", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "pending"
-    proc = subprocess.run(
-        [sys.executable, "-m", "zoomclub", "archive", "--boundary", "99:99", "123"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    proc = run_cli(tmp_path, env, "archive", "--boundary", "99:99", "123")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "--boundary" in proc.stderr
 
