@@ -85,7 +85,6 @@ def archive_meeting(
     *,
     override: BoundaryOverride | None = None,
     dry_run: bool = False,
-    allow_held: bool = False,
 ) -> list[ArchiveOutcome]:
     """Archive the latest instance of meeting ``ref`` (numeric id) or the instance ``ref`` (UUID).
 
@@ -99,12 +98,8 @@ def archive_meeting(
         if exc.code not in (3301, "3301"):  # e.g. 3001: the meeting itself does not exist
             raise
         return [outcome_for_ref("pending", ref, f"no recording yet: {exc}")]
-    with _run_lock(services):
-        return [
-            archive_instance(
-                services, rs, override=override, dry_run=dry_run, allow_held=allow_held
-            )
-        ]
+    with run_lock(services):
+        return [archive_instance(services, rs, override=override, dry_run=dry_run)]
 
 
 def archive_range(
@@ -120,7 +115,7 @@ def archive_range(
     ``any_topic``: the host's other meetings may be private)."""
     outcomes = []
     club = services.settings.club.name
-    with _run_lock(services):
+    with run_lock(services):
         for rs in services.zoom.list_recordings(services.zoom_user_id, since, until):
             if not any_topic and not _is_club_meeting(services, rs, club):
                 outcomes.append(
@@ -156,11 +151,10 @@ def archive_instance(
     *,
     override: BoundaryOverride | None = None,
     dry_run: bool = False,
-    allow_held: bool = False,
 ) -> ArchiveOutcome:
     started = time.monotonic()
     try:
-        outcome = _archive_instance(services, rs, override, dry_run, allow_held)
+        outcome = _archive_instance(services, rs, override, dry_run)
     except ZoomclubError as exc:
         outcome = ArchiveOutcome("failed", None, as_int(rs.id), rs.uuid, str(exc))
         if not dry_run:
@@ -188,7 +182,6 @@ def _archive_instance(
     rs: RecordingSet,
     override: BoundaryOverride | None,
     dry_run: bool,
-    allow_held: bool,
 ) -> ArchiveOutcome:
     settings = services.settings
     storage = services.storage
@@ -217,7 +210,7 @@ def _archive_instance(
 
     if record.status == REJECTED:
         return with_status(base, "skipped", "rejected by an organizer")
-    if record.status == HELD and override is None and not allow_held:
+    if record.status == HELD and override is None:  # only an organizer's decision releases it
         return with_status(base, "held", record.reason, boundary=record.boundary)
 
     plan = plan_segments(
@@ -256,9 +249,6 @@ def _archive_instance(
     if override is not None:
         boundary = override.as_boundary()
         evidence: list[str] = []
-    elif record.status == HELD and allow_held and record.boundary:
-        boundary = {**record.boundary, "source": "organizer", "reason": "approved by an organizer"}
-        evidence = []
     else:
         from zoomclub.transcript.boundary import detect_boundary
 
@@ -366,7 +356,8 @@ class _RunLock:
         self.lock.release()
 
 
-def _run_lock(services: Services) -> _RunLock:
+def run_lock(services: Services) -> _RunLock:
+    """Held around every archive run: the server's queue, the CLI and organizer review."""
     work = Path(services.settings.archive.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     return _RunLock(work / ".archive.lock", services.storage)

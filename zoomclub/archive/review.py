@@ -6,7 +6,7 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from zoomclub.archive.outcome import ArchiveOutcome, BoundaryOverride
-from zoomclub.archive.pipeline import archive_instance
+from zoomclub.archive.pipeline import archive_instance, run_lock
 from zoomclub.archive.produce import work_dir
 from zoomclub.archive.state import (
     HELD,
@@ -62,7 +62,8 @@ def approve(services: Services, session: str, override: BoundaryOverride | None)
             )
         override = BoundaryOverride(float(proposal))
     rs = services.zoom.get_recordings(record.meeting_uuid)
-    return archive_instance(services, rs, override=override, allow_held=True)
+    with run_lock(services):
+        return archive_instance(services, rs, override=override)
 
 
 def reject(services: Services, session: str) -> None:
