@@ -457,3 +457,35 @@ def test_organizer_corrects_a_published_cut(zoom_emulator: Any, tmp_path: Path) 
     # the same correction again changes nothing
     (again,) = archive_meeting(services, inst.uuid, override=BoundaryOverride(1800.0))
     assert again.detail.get("unchanged")
+
+
+def test_unreadable_transcript_is_held_not_failed(zoom_emulator: Any, tmp_path: Path) -> None:
+    garbage = "WEBVTT\n\n1\n00:00:01.000 --> garbage\nAda: hello\n"
+    inst = record(zoom_emulator, 2700, garbage)
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "held" and "cannot be read" in o.reason and "line" in o.reason
+    assert not list(services.storage.list("sessions/"))
+    out = approve(services, KEY, BoundaryOverride(1200.0))
+    assert out.status == "archived"
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert {f["name"] for f in doc["files"]} == {"video.mp4", "audio.m4a"}
+
+
+def test_audio_only_recording(zoom_emulator: Any, tmp_path: Path) -> None:
+    s = session(qa_s=300, seed=2)
+    inst = zoom_emulator.add_recording(
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN,
+        segments=[Segment(0, s.facilitation_s + s.qa_s, transcript=transcript(s), video_types=())],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, inst.uuid)
+    assert o.status == "archived", o
+    doc = read_json(services.storage, f"sessions/{KEY}/session.json")
+    assert {f["name"] for f in doc["files"]} == {"audio.m4a", "transcript.vtt"}
+    cut = doc["boundary"]["facilitation_end_s"]
+    dest = tmp_path / "a.m4a"
+    services.storage.download_file(f"sessions/{KEY}/audio.m4a", dest)
+    assert cut is not None and probe(dest).end_s <= cut + 0.05
+    assert (tmp_path / "archive" / "sessions" / KEY / "index.html").is_file()  # the page renders

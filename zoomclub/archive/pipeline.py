@@ -63,6 +63,7 @@ from zoomclub.errors import (
     InputError,
     LockError,
     RecordingNotReady,
+    TranscriptError,
     ZoomclubError,
     ZoomNotFound,
 )
@@ -243,8 +244,16 @@ def _archive_instance(
     work = work_dir(services, rs.uuid)
     local = download_files(services, plan, work, rs)
     durations = segment_durations(local, plan)
-    cues = joined_cues(local, plan, durations)
     total_s = sum(durations)
+    try:
+        cues = joined_cues(local, plan, durations)
+    except TranscriptError as exc:
+        if override is None:  # without a readable transcript only an organizer can place the cut
+            reason = f"Zoom's transcript cannot be read: {exc}"
+            set_status(services, rs.uuid, HELD, reason)
+            return with_status(base, "held", reason)
+        log.warning("publishing %s without its unreadable transcript: %s", key, exc)
+        cues = []
 
     if override is not None:
         boundary = override.as_boundary()

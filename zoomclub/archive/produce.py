@@ -129,7 +129,7 @@ def cut_outputs(
         files[name] = out_dir / name
         lengths[name] = info.duration_s
         ready(name, out_dir / name)
-    if any(s.transcript for s in plan.kept):
+    if cues and any(s.transcript for s in plan.kept):
         kept = cut_cues(cues, round(cut_s * 1000)) if cut_s is not None else list(cues)
         text = render_vtt(kept)
         tmp = out_dir / "transcript.vtt.tmp"
