@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from zoomclub.errors import InputError
 
 Status = Literal["archived", "held", "pending", "skipped", "failed"]
 
@@ -35,6 +38,10 @@ class BoundaryOverride:
     """An organizer's decision: cut at ``end_s``, or keep everything (``end_s`` None)."""
 
     end_s: float | None
+
+    def __post_init__(self) -> None:
+        if self.end_s is not None and not (math.isfinite(self.end_s) and self.end_s > 0):
+            raise InputError(f"a cut must be a positive number of seconds, not {self.end_s!r}")
 
     def as_boundary(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import click
@@ -23,7 +24,9 @@ def parse_hms(value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise InputError(f"--boundary {value!r}: use HH:MM:SS, e.g. 00:44:10") from None
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise InputError(f"--boundary {value!r}: use HH:MM:SS, e.g. 00:44:10")
     if seconds < 0:
         raise InputError("--boundary must not be negative")
     return seconds
