@@ -9,7 +9,7 @@ from typing import Any
 
 from zoomclub.clock import FakeClock
 from zoomclub.demo.script import QA, DemoSession, demo_transcript
-from zoomclub.settings import ArchiveSettings, ClubSettings, Settings, ZoomSettings
+from zoomclub.settings import ArchiveSettings, ClubSettings, Settings
 from zoomclub.wiring import Services
 
 CLUB = "Test Club"
@@ -19,16 +19,8 @@ WHEN = datetime(2026, 1, 7, 20, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Los Ange
 def settings_for(
     emu: Any, tmp: Path, *, archive_url: str | None = None, **archive: Any
 ) -> Settings:
-    env = emu.env()
     return Settings(
-        zoom=ZoomSettings(
-            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
-            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],  # type: ignore[arg-type]
-            api_url=env["ZOOMCLUB_ZOOM__API_URL"],
-            oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
-            user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
-        ),
+        zoom=emu.zoom_settings(),
         archive=ArchiveSettings(
             url=archive_url or str(tmp / "archive"), work_dir=tmp / "work", **archive
         ),

@@ -15,7 +15,7 @@ from zoomclub.db import transaction
 from zoomclub.emulator import Fault, ZoomEmulator
 from zoomclub.meetings import sync_meetings
 from zoomclub.schedule import service
-from zoomclub.settings import ClubSettings, Settings, ZoomSettings
+from zoomclub.settings import ClubSettings, Settings
 from zoomclub.wiring import Services
 
 # The FakeClock starts on Wednesday 2026-01-07 12:00 UTC = 04:00 in Los Angeles.
@@ -24,17 +24,8 @@ NEXT_WED = date(2026, 1, 14)
 
 
 def make_services(emu: ZoomEmulator, db_path: Path, **club: Any) -> Services:
-    env = emu.env()
     settings = Settings(
-        zoom=ZoomSettings(
-            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
-            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
-            api_url=emu.api_url,
-            oauth_url=emu.oauth_url,
-            user_id=emu.user_id,
-            webhook_secret_token=emu.webhook_secret_token,
-        ),
+        zoom=emu.zoom_settings(),
         club=ClubSettings(name="Paper Club", **club),
         database_url=f"sqlite:///{db_path}",
     )

@@ -22,7 +22,7 @@ from zoomclub.emulator import Segment, ZoomEmulator
 from zoomclub.meetings import sync_meetings
 from zoomclub.runtime import Runtime
 from zoomclub.schedule import service
-from zoomclub.settings import ArchiveSettings, ClubSettings, Settings, ZoomSettings
+from zoomclub.settings import ArchiveSettings, ClubSettings, Settings
 from zoomclub.wiring import Services
 
 KEY = "2026-01-07-attention-is-all-you-need"
@@ -34,16 +34,8 @@ SESSION = DemoSession(
 
 
 def services_for(emu: ZoomEmulator, tmp: Path) -> Services:
-    env = emu.env()
     settings = Settings(
-        zoom=ZoomSettings(
-            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
-            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
-            api_url=emu.api_url,
-            oauth_url=emu.oauth_url,
-            user_id=emu.user_id,
-        ),
+        zoom=emu.zoom_settings(),
         archive=ArchiveSettings(url=str(tmp / "archive"), work_dir=tmp / "work"),
         club=ClubSettings(name="Test Club"),
         database_url=f"sqlite:///{tmp / 'zoomclub.db'}",

@@ -122,7 +122,8 @@ def run_demo(
     report = DemoReport(root=root, archive=archive_url or str(root / "archive"))
     with ZoomEmulator(clock=clock, media_cache=root / "media-cache") as emu:
         services = Services(
-            settings=_settings(emu.env(), root, report.archive, s3_endpoint_url), clock=clock
+            settings=_settings(emu.zoom_settings(), root, report.archive, s3_endpoint_url),
+            clock=clock,
         )
         try:
             echo(f"Zoom emulator on {emu.api_url}; archive: {report.archive}")
@@ -160,16 +161,9 @@ def run_demo(
     return report
 
 
-def _settings(env: dict[str, str], root: Path, archive: str, endpoint: str | None) -> Settings:
+def _settings(zoom: ZoomSettings, root: Path, archive: str, endpoint: str | None) -> Settings:
     return Settings(
-        zoom=ZoomSettings(
-            account_id=env["ZOOMCLUB_ZOOM__ACCOUNT_ID"],
-            client_id=env["ZOOMCLUB_ZOOM__CLIENT_ID"],
-            client_secret=env["ZOOMCLUB_ZOOM__CLIENT_SECRET"],
-            api_url=env["ZOOMCLUB_ZOOM__API_URL"],
-            oauth_url=env["ZOOMCLUB_ZOOM__OAUTH_URL"],
-            user_id=env["ZOOMCLUB_ZOOM__USER_ID"],
-        ),
+        zoom=zoom,
         archive=ArchiveSettings(url=archive, s3_endpoint_url=endpoint, work_dir=root / "work"),
         club=ClubSettings(
             name=CLUB, timezone=TZ, facilitation_minutes=FACILITATION_MIN, duration_minutes=60

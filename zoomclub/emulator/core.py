@@ -40,6 +40,7 @@ from zoomclub.emulator.recordings import (
 )
 from zoomclub.emulator.signing import jwt_like
 from zoomclub.emulator.webhooks import build_payload, deliver
+from zoomclub.settings import ZoomSettings
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,13 @@ class ZoomEmulator(Dispatcher):
             f"{p}USER_ID": self.user_id,
             f"{p}WEBHOOK_SECRET_TOKEN": self.webhook_secret_token,
         }
+
+    def zoom_settings(self) -> ZoomSettings:
+        """The ``zoom`` settings section pointing at this emulator (what :meth:`env` says)."""
+        prefix = "ZOOMCLUB_ZOOM__"
+        return ZoomSettings.model_validate(
+            {k.removeprefix(prefix).lower(): v for k, v in self.env().items()}
+        )
 
     # -- Dispatcher ----------------------------------------------------------------------------
 
