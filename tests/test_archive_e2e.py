@@ -489,3 +489,31 @@ def test_audio_only_recording(zoom_emulator: Any, tmp_path: Path) -> None:
     services.storage.download_file(f"sessions/{KEY}/audio.m4a", dest)
     assert cut is not None and probe(dest).end_s <= cut + 0.05
     assert (tmp_path / "archive" / "sessions" / KEY / "index.html").is_file()  # the page renders
+
+
+def test_two_instances_on_one_day_keep_their_keys_after_a_lost_database(
+    zoom_emulator: Any, tmp_path: Path
+) -> None:
+    """The host ended the meeting and started it again: two instances, same date and title."""
+    from datetime import timedelta as td
+
+    s = session()
+    first = record(zoom_emulator, s.facilitation_s + 5, transcript(s))
+    second = zoom_emulator.add_recording(
+        meeting_id=first.meeting_id,
+        topic="Test Club: Attention Is All You Need",
+        start_time=WHEN + td(minutes=70),
+        segments=[Segment(0, s.facilitation_s + 5, transcript=transcript(s))],
+    )
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    assert archive_meeting(services, first.uuid)[0].session == KEY
+    assert archive_meeting(services, second.uuid)[0].session == f"{KEY}-2"
+    before = _files(services.storage, f"{KEY}-2")
+    services.close()
+    (tmp_path / "zoomclub.db").unlink()
+    services = services_for(zoom_emulator, tmp_path, zoom_emulator.clock)
+    (o,) = archive_meeting(services, second.uuid)  # found by its marker, not given a new key
+    assert o.session == f"{KEY}-2" and o.detail.get("unchanged")
+    assert _files(services.storage, f"{KEY}-2") == before
+    keys = [c["key"] for c in read_json(services.storage, "catalog.json")["sessions"]]
+    assert sorted(keys) == [KEY, f"{KEY}-2"]

@@ -12,11 +12,11 @@ from zoomclub.archive import keys as K
 from zoomclub.archive.catalog import update_catalog
 from zoomclub.archive.outcome import as_int
 from zoomclub.archive.plan import FileRef, SegmentPlan
-from zoomclub.errors import ArchiveError
+from zoomclub.errors import ArchiveError, ObjectNotFound
 
 if TYPE_CHECKING:
     from zoomclub.archive.produce import CutOutput
-    from zoomclub.storage.base import ObjectInfo
+    from zoomclub.storage.base import ObjectInfo, Storage
     from zoomclub.wiring import Services
     from zoomclub.zoom.models import RecordingSet
 
@@ -94,6 +94,17 @@ def session_doc(
         "archived_at": archived_at.isoformat(),
         "zoomclub_version": __version__,
     }
+
+
+def read_marker(storage: Storage, key: str) -> dict[str, Any] | None:
+    """The published ``session.json`` of session ``key``, or None when it is not published."""
+    try:
+        doc = json.loads(storage.get_bytes(K.object_key(key, K.MARKER)))
+    except ObjectNotFound:
+        return None
+    except ValueError as exc:
+        raise ArchiveError(f"{key}/session.json is not valid JSON: {exc}") from exc
+    return doc if isinstance(doc, dict) else None
 
 
 def publish_marker(services: Services, key: str, doc: dict[str, Any]) -> None:

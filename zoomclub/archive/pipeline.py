@@ -17,7 +17,6 @@ A rerun finds ``session.json`` and does nothing; a run killed before it repeats 
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -29,7 +28,14 @@ from filelock import FileLock, Timeout
 
 from zoomclub.archive import keys as K
 from zoomclub.archive.catalog import update_catalog
-from zoomclub.archive.document import club_json, file_ref, publish_marker, session_doc, session_meta
+from zoomclub.archive.document import (
+    club_json,
+    file_ref,
+    publish_marker,
+    read_marker,
+    session_doc,
+    session_meta,
+)
 from zoomclub.archive.outcome import (
     ArchiveOutcome,
     BoundaryOverride,
@@ -194,9 +200,8 @@ def _archive_instance(
 
     # Already published? session.json is the commit marker; it also heals a lost database.
     # An organizer's different cut is a correction: the session is cut and published again.
-    marker = storage.head(K.object_key(key, K.MARKER))
-    if marker is not None:
-        published = json.loads(storage.get_bytes(K.object_key(key, K.MARKER)))
+    published = read_marker(storage, key)
+    if published is not None:
         correcting = override is not None and published.get("boundary") != override.as_boundary()
         if published.get("meeting_uuid") == rs.uuid and correcting:
             log.info("correcting the published cut of %s", key)

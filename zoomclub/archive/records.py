@@ -6,17 +6,19 @@ the same decisions; a lost database is healed from the ``session.json`` markers 
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from zoomclub.archive import keys as K
+from zoomclub.archive.document import read_marker
 from zoomclub.archive.outcome import as_int
 from zoomclub.archive.state import PENDING, ArchiveAttempt, ArchiveRecord, keys_in_use
 from zoomclub.errors import ArchiveError
 
 if TYPE_CHECKING:
     from zoomclub.archive.document import SessionMeta
+    from zoomclub.storage.base import Storage
     from zoomclub.wiring import Services
     from zoomclub.zoom.models import RecordingSet
 
@@ -32,11 +34,12 @@ def ensure_record(
         # A lost database: the instance may already be published under a key we can find.
         stem = K.session_key(meta.start, meta.title, tz)
         used = keys_in_use(db, stem)
-        key = _published_key_for(services, stem, rs.uuid)
+        published = _published_under(services.storage, stem)
+        key = next((k for k, uuid in published.items() if uuid == rs.uuid), None)
         n = 1
         while key is None:
             candidate = K.session_key(meta.start, meta.title, tz, n=n)
-            if candidate not in used and not _key_taken_in_storage(services, candidate, rs.uuid):
+            if candidate not in used and candidate not in published:
                 key = candidate
             n += 1
         record = ArchiveRecord(
@@ -55,23 +58,16 @@ def ensure_record(
         return record
 
 
-def _published_key_for(services: Services, stem: str, uuid: str) -> str | None:
-    for n in range(1, 20):
-        key = stem if n == 1 else f"{stem}-{n}"
-        info = services.storage.head(K.object_key(key, K.MARKER))
-        if info is None:
-            return None
-        doc = json.loads(services.storage.get_bytes(K.object_key(key, K.MARKER)))
-        if doc.get("meeting_uuid") == uuid:
-            return key
-    return None
-
-
-def _key_taken_in_storage(services: Services, key: str, uuid: str) -> bool:
-    if services.storage.head(K.object_key(key, K.MARKER)) is None:
-        return False
-    doc = json.loads(services.storage.get_bytes(K.object_key(key, K.MARKER)))
-    return bool(doc.get("meeting_uuid") != uuid)
+def _published_under(storage: Storage, stem: str) -> dict[str, str | None]:
+    """Published sessions keyed ``stem`` or ``stem-N``, with their meeting UUIDs: one listing."""
+    found: dict[str, str | None] = {}
+    same_day = re.compile(re.escape(stem) + r"(-\d+)?")
+    for info in storage.list(K.SESSIONS_PREFIX + stem):
+        key, _, name = info.key.removeprefix(K.SESSIONS_PREFIX).partition("/")
+        if name == K.MARKER and same_day.fullmatch(key):
+            doc = read_marker(storage, key)
+            found[key] = doc.get("meeting_uuid") if doc else None
+    return found
 
 
 def set_status(
