@@ -24,13 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import secrets
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -40,6 +38,9 @@ from typing import Any
 import boto3
 import requests
 from botocore.config import Config
+
+# bench/ is on sys.path when this runs as a script: share the rclone start-up with s3_upload.py
+from s3_upload import start_rclone  # type: ignore[import-not-found]
 
 from zoomclub.clock import FakeClock
 from zoomclub.demo.script import DemoSession, demo_transcript
@@ -78,25 +79,6 @@ def build_media(work: Path, gb: float) -> tuple[Path, Path, str]:
     return video, audio, demo_transcript(s)
 
 
-def start_rclone(base: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
-    binary = Path(sysconfig.get_path("scripts")) / "rclone"
-    access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
-    (base / "data").mkdir(parents=True, exist_ok=True)
-    log = base / "rclone.log"
-    proc = subprocess.Popen(
-        [str(binary if binary.exists() else "rclone"), "serve", "s3", "--auth-key",
-         f"{access},{secret}", "--addr", "127.0.0.1:0", "--config", str(base / "rclone.conf"),
-         str(base / "data")],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    for _ in range(400):
-        m = re.search(r"Starting s3 server on \[(http://127\.0\.0\.1:\d+)/?\]", log.read_text())
-        if m:
-            return proc, m.group(1), access, secret
-        time.sleep(0.05)
-    raise RuntimeError(log.read_text())
-
-
 def signed_urls(emu: ZoomEmulator, uuid: str) -> list[str]:
     tok = requests.post(
         emu.oauth_url,
@@ -120,7 +102,8 @@ def signed_urls(emu: ZoomEmulator, uuid: str) -> list[str]:
 def run_one(gb: float, work: Path) -> dict[str, Any]:
     video, audio, vtt = build_media(work, gb)
     run_dir = Path(tempfile.mkdtemp(prefix=f"run-{gb:g}gb-", dir=work))
-    rclone, endpoint, access, secret = start_rclone(run_dir / "s3")
+    access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
+    rclone, endpoint = start_rclone(run_dir / "s3", access, secret)
     clock = FakeClock(WHEN + timedelta(hours=3))
     try:
         with ZoomEmulator(clock=clock, media_cache=work / "cache") as emu:
