@@ -122,11 +122,11 @@ def test_config_check_online_against_the_emulator(zoom_emulator: object, tmp_pat
     proc = _cli("config", "check", "--online", "--json", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert '"token": "ok"' in proc.stdout
-    bad = {**env, "ZOOMCLUB_ZOOM__CLIENT_SECRET": "wrong"}
+    bad = {**env, "ZOOMCLUB_ZOOM__CLIENT_SECRET": "wr0ng-s3cret-zz"}
     proc = _cli("config", "check", "--online", env=bad, cwd=tmp_path)
     assert proc.returncode == 2
     assert "Invalid client_id or client_secret" in proc.stderr
-    assert "wrong" not in proc.stdout + proc.stderr
+    assert "wr0ng-s3cret-zz" not in proc.stdout + proc.stderr
 
 
 def test_zoom_commands_need_credentials(tmp_path: Path) -> None:
