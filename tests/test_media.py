@@ -11,6 +11,7 @@ import math
 import subprocess
 from array import array
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from hypothesis import strategies as st
 
 from zoomclub.errors import MediaError
 from zoomclub.media import MediaInfo, concat, ffmpeg_exe, probe, trim
+from zoomclub.media.cut import plan_trim
+from zoomclub.media.info import open_media, packets, probe_packets, sample_tables, tracks
+from zoomclub.media.mp4index import agrees, read_tables
 from zoomclub.media.plan import Packet, Track, plan_cut, seconds_arg, to_us
 
 RATE = 32000
@@ -509,3 +513,83 @@ def test_plan_invariants(run: tuple[Track, list[Packet], float]) -> None:
     if plan.clip_s is None:
         want = max(((p.pts + p.duration) * tb for p in kept), default=Fraction(0))
         assert plan.end == want
+
+
+# --- timestamps from the MP4 sample tables ---------------------------------------------------------
+
+
+def made_variants(media: dict[str, Path], d: Path) -> dict[str, Path]:
+    """The fixtures plus what our own cuts and joins write (faststart, clipped last frame)."""
+    out = dict(media)
+    trim(media["talk.mp4"], d / "trimmed.mp4", CHANGE_S)
+    trim(media["slides.mp4"], d / "slides-cut.mp4", 3.0)  # a clipped still slide
+    trim(media["talk.m4a"], d / "trimmed.m4a", CHANGE_S - 0.3)
+    concat([(media["seg1.mp4"], 3.0), (media["seg2.mp4"], None)], d / "joined.mp4")
+    ffmpeg(
+        "-i", str(media["seg1.mp4"]), "-c", "copy", "-movflags", "+faststart", str(d / "fast.mp4")
+    )
+    for name in ("trimmed.mp4", "slides-cut.mp4", "trimmed.m4a", "joined.mp4", "fast.mp4"):
+        out[name] = d / name
+    return out
+
+
+def test_sample_tables_give_the_demuxers_packets_exactly(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    for name, path in made_variants(media, tmp_path).items():
+        with open_media(path) as c:
+            wanted = tracks(c)
+            tables = sample_tables(c, path, wanted, None)
+        assert tables is not None, name
+        with open_media(path) as c:
+            demuxed = list(packets(c, path, wanted))
+        for t in wanted:
+            assert list(tables[t.index].packets(t.index)) == [
+                p for p in demuxed if p.stream == t.index
+            ], (name, t.kind)
+        assert probe(path) == probe_packets(path), name
+
+
+@pytest.mark.parametrize("cut", [0.35, 1.0, CHANGE_S - 0.05, CHANGE_S, 5.97, 9.0])
+def test_plan_from_tables_equals_plan_from_packets(media: dict[str, Path], cut: float) -> None:
+    for name in ("talk.mp4", "talk.m4a", "slides.mp4"):
+        src = media[name]
+        wanted, plan, _ = plan_trim(src, cut)
+        with open_media(src) as c:
+            assert sample_tables(c, src, wanted, cut) is not None
+        with open_media(src) as c:
+            demuxed = list(packets(c, src, wanted))
+        assert plan == plan_cut(wanted, demuxed, cut), (name, cut)
+
+
+def test_tables_not_understood_fall_back_to_demuxing(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # A fragmented MP4 keeps its timestamps in each fragment, not in one index.
+    frag = tmp_path / "frag.mp4"
+    ffmpeg(
+        "-i", str(media["talk.mp4"]), "-c", "copy",
+        "-movflags", "frag_keyframe+empty_moov", str(frag),
+    )  # fmt: skip
+    assert read_tables(frag) is None
+    info = probe(frag)
+    assert info == probe_packets(frag)
+    assert [s.packets for s in info.streams] == [
+        s.packets for s in probe(media["talk.mp4"]).streams
+    ]
+
+
+def test_tables_that_disagree_with_the_demuxer_are_not_trusted(media: dict[str, Path]) -> None:
+    path = media["talk.mp4"]
+    tables = read_tables(path)
+    assert tables is not None
+    with open_media(path) as c:
+        st = c.streams.video[0]
+        good = tables[st.id]
+        assert agrees(c, st, good, good.dts[-1], None)
+        # the same table one tick late at the end (a misread edit list would look like this)
+        late = replace(good, pts=array("q", [*good.pts[:-1], good.pts[-1] + 1]))
+        assert not agrees(c, st, late, late.dts[-1], None)
+        # a table that stops one packet short of what the demuxer finds
+        short = replace(good, dts=good.dts[:-1], pts=good.pts[:-1], duration=good.duration[:-1])
+        assert not agrees(c, st, short, short.dts[-1], None)

@@ -122,7 +122,9 @@ def cut_outputs(
         ]
         if not inputs:
             continue
-        info = concat(inputs, out_dir / name)
+        # Not fsynced: outputs are never reused by a later run (each run cuts again from the
+        # downloads, which are), so a power cut cannot lead to publishing a half-written file.
+        info = concat(inputs, out_dir / name, durable=False)
         failpoints.hit("after-cut-" + kind)
         if cut_s is not None and info.end_s > cut_s + 0.05:
             raise ArchiveError(f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from zoomclub.errors import MediaError
 from zoomclub.media.ffmpeg import atomic_output, run_ffmpeg
-from zoomclub.media.info import MediaInfo, open_media, packets, probe, tracks
+from zoomclub.media.info import MediaInfo, open_media, packets, probe, sample_tables, tracks
 from zoomclub.media.plan import VERIFY_TOLERANCE_S, CutPlan, CutPlanner, Track, seconds_arg
 
 log = logging.getLogger(__name__)
@@ -29,34 +29,44 @@ _FASTSTART = ["-movflags", "+faststart"]  # a second pass over the file: only fo
 
 
 def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
-    """Read ``src``'s packets up to the cut (not further) and plan it; see :mod:`.plan`.
+    """Plan the cut from ``src``'s packets up to the cut (not further); see :mod:`.plan`.
 
+    The packets' timestamps come from the MP4 sample tables when they agree with the demuxer
+    around the cut (:func:`~zoomclub.media.info.sample_tables`), else from demuxing.
     Returns the streams, the plan and the file's start time in microseconds.
     """
     with open_media(src) as container:
         wanted = tracks(container)
         if not wanted:
             raise MediaError(f"{src.name}: no audio or video stream")
-        planner = CutPlanner(wanted, end_s)
-        for p in packets(container, src, wanted):
-            if planner.add(p):
-                break
         start_us = container.start_time
-        return wanted, planner.result(), int(start_us) if start_us is not None else 0
+        tables = sample_tables(container, src, wanted, end_s)
+    planner = CutPlanner(wanted, end_s)
+    if tables is not None:
+        for t in wanted:
+            table = tables[t.index]
+            planner.feed(t.index, table.pts, table.dts, table.duration)
+    else:
+        with open_media(src) as container:
+            for p in packets(container, src, wanted):
+                if planner.add(p):
+                    break
+    return wanted, planner.result(), int(start_us) if start_us is not None else 0
 
 
-def trim(src: Path, dest: Path, end_s: float) -> MediaInfo:
+def trim(src: Path, dest: Path, end_s: float, *, durable: bool = True) -> MediaInfo:
     """Copy ``src`` to ``dest`` keeping only what is presented before ``end_s`` seconds.
 
     Stream copy, ``+faststart``, atomic. The result is probed packet by packet and rejected with
     :class:`MediaError` if any stream ends past ``end_s`` or the packets kept are not the ones
-    planned; ``dest`` is then left as it was.
+    planned; ``dest`` is then left as it was. ``durable=False`` skips the fsync, for a caller that
+    never reuses ``dest`` from an earlier run (the archive cuts again on every run).
     """
-    return _trim(Path(src), Path(dest), end_s, final=True)
+    return _trim(Path(src), Path(dest), end_s, final=True, durable=durable)
 
 
-def _trim(src: Path, dest: Path, end_s: float, *, final: bool) -> MediaInfo:
-    """:func:`trim`; ``final=False`` (a scratch part of a join) skips faststart and fsync."""
+def _trim(src: Path, dest: Path, end_s: float, *, final: bool, durable: bool = False) -> MediaInfo:
+    """:func:`trim`; ``final=False`` (a scratch part of a join) skips faststart."""
     if not (isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0):
         raise MediaError(f"cannot cut {src.name} at {end_s!r}: the cut must be a positive time")
     wanted, plan, start_us = plan_trim(src, end_s)
@@ -78,7 +88,7 @@ def _trim(src: Path, dest: Path, end_s: float, *, final: bool) -> MediaInfo:
         if clip is not None:
             args += [f"-bsf:{i}", _clip_duration(clip)]
     args += _COPY + (_FASTSTART if final else [])
-    with atomic_output(dest, durable=final) as tmp:
+    with atomic_output(dest, durable=final and durable) as tmp:
         run_ffmpeg([*args, "-y", str(tmp)], f"cut {src.name} at {end_s:.3f} s")
         info = probe(tmp)
         _verify(
@@ -98,19 +108,22 @@ def _trim(src: Path, dest: Path, end_s: float, *, final: bool) -> MediaInfo:
     return info
 
 
-def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
+def concat(
+    parts: Sequence[tuple[Path, float | None]], dest: Path, *, durable: bool = True
+) -> MediaInfo:
     """Join ``parts`` in order by stream copy; each is first cut at its own end when not None.
 
     The parts must share stream layout and codec parameters (Zoom's segments of one meeting do);
     otherwise MediaError, since a stream copy cannot join them. The result is verified like a
     trim: its streams end within the summed part durations and hold exactly the parts' packets.
+    ``durable`` as for :func:`trim`.
     """
     dest = Path(dest)
     if not parts:
         raise MediaError(f"nothing to join into {dest.name}")
     if len(parts) == 1 and parts[0][1] is not None:
         # The usual meeting: one segment, one cut. Cut straight into dest (half the writing).
-        return _trim(Path(parts[0][0]), dest, parts[0][1], final=True)
+        return _trim(Path(parts[0][0]), dest, parts[0][1], final=True, durable=durable)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch_dir(dest) as work:
         pieces: list[tuple[Path, MediaInfo]] = []
@@ -133,7 +146,7 @@ def concat(parts: Sequence[tuple[Path, float | None]], dest: Path) -> MediaInfo:
         args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing)]
         for s in first.streams:
             args += ["-map", f"0:{s.index}"]
-        with atomic_output(dest) as tmp:
+        with atomic_output(dest, durable=durable) as tmp:
             run_ffmpeg([*args, *_COPY, *_FASTSTART, "-y", str(tmp)], f"join {len(pieces)} parts")
             info = probe(tmp)
             _verify(

@@ -1,14 +1,18 @@
-"""What is in a media file, read from its packets with PyAV (there is no ffprobe).
+"""What is in a media file, from its packets' timestamps (PyAV; there is no ffprobe).
 
-:func:`probe` reads every packet of every audio/video stream (payloads are read by the demuxer and
-dropped at once, so memory stays flat) because the container header can claim a duration the
-packets do not have: an honest check of a cut must look at the packets themselves.
+:func:`probe` looks at every packet of every audio/video stream, not at the container header,
+because a header can claim a duration the packets do not have: an honest check of a cut must look
+at the packets themselves. For an MP4/M4A it reads their timestamps from the sample tables, which
+is where ffmpeg's demuxer takes them from (:mod:`.mp4index`), after checking that the demuxer
+yields exactly those packets at the start and through the end of the file; for anything else, or
+when that check fails, it demuxes every packet (payloads read and dropped at once: flat memory).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ from typing import Any, Literal
 import av
 
 from zoomclub.errors import MediaError
+from zoomclub.media.mp4index import SampleTable, agrees, read_tables
 from zoomclub.media.plan import Packet, Track
 
 log = logging.getLogger(__name__)
@@ -138,8 +143,76 @@ def header_duration(path: Path) -> float:
         return float(container.duration) / 1_000_000
 
 
+def sample_tables(
+    container: Any, path: Path, wanted: list[Track], at_s: float | None, window_s: float = 3.0
+) -> dict[int, SampleTable] | None:
+    """Each wanted stream's sample table (by stream index), when they can be trusted here.
+
+    Trusted means: the file is an MP4 whose tables :mod:`.mp4index` understands, and the demuxer
+    yields exactly the tables' packets at the start, and from ``at_s - window_s`` through
+    ``at_s + window_s`` (or, when ``at_s`` is None, through the last packet of the file). None
+    otherwise: the caller then reads every packet. The container is left at an arbitrary position.
+    """
+    tables = read_tables(path)
+    if tables is None:
+        return None
+    out = {}
+    for t in wanted:
+        st = container.streams[t.index]
+        table = tables.get(st.id)
+        if table is None or Fraction(1, table.timescale) != t.time_base:
+            return None
+        if at_s is None:
+            at, until = table.dts[-1], None
+        else:
+            at = math.floor((at_s - window_s) / t.time_base)
+            until = math.ceil((at_s + window_s) / t.time_base)
+        if not agrees(container, st, table, at, until):
+            log.info(
+                "%s: the %s's sample table and its packets differ; reading every packet",
+                path.name,
+                t.kind,
+            )
+            return None
+        out[t.index] = table
+    return out
+
+
 def probe(path: Path) -> MediaInfo:
-    """Read every audio/video packet of ``path``; MediaError if it cannot be read or has none."""
+    """Every audio/video packet's timing in ``path``; MediaError if unreadable or empty.
+
+    From the MP4 sample tables when :func:`sample_tables` trusts them, else by demuxing.
+    """
+    path = Path(path)
+    with open_media(path) as container:
+        wanted = tracks(container)
+        if not wanted:
+            raise MediaError(f"{path.name}: no audio or video stream")
+        tables = sample_tables(container, path, wanted, None)
+        if tables is not None:
+            size = path.stat().st_size
+            for t in wanted:
+                if tables[t.index].data_end > size:
+                    raise MediaError(
+                        f"{path.name}: the {t.kind}'s packets run past the end of the file "
+                        "(truncated file?)"
+                    )
+            infos = tuple(
+                _stream_info(
+                    container.streams[t.index],
+                    t,
+                    {t.index: tables[t.index].start() or 0},
+                    {t.index: tables[t.index].end()},
+                    len(tables[t.index]),
+                )
+                for t in wanted
+            )
+            return _media_info(path, infos)
+    return probe_packets(path)
+
+
+def probe_packets(path: Path) -> MediaInfo:
+    """:func:`probe` by demuxing every packet (what it falls back to; also a reference in tests)."""
     path = Path(path)
     with open_media(path) as container:
         wanted = tracks(container)
@@ -166,6 +239,10 @@ def probe(path: Path) -> MediaInfo:
         infos = tuple(
             _stream_info(container.streams[t.index], t, start, end, count[t.index]) for t in wanted
         )
+    return _media_info(path, infos)
+
+
+def _media_info(path: Path, infos: tuple[StreamInfo, ...]) -> MediaInfo:
     if not any(s.packets for s in infos):
         raise MediaError(f"{path.name}: no audio or video packets (empty or truncated file)")
     return MediaInfo(duration_s=max(s.end_s for s in infos), streams=infos)

@@ -31,6 +31,7 @@ frame runs past END and, with B-frames, reference frames shown after END are kep
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -111,32 +112,36 @@ class _StreamPlanner:
         self.clipped = False
 
     def add(self, p: Packet) -> None:
+        self.add_raw(p.pts, p.dts, p.duration)
+
+    def add_raw(self, pts: int, dts: int, duration: int) -> None:
+        """:meth:`add` without a Packet (the hot loop over an hour of packets)."""
         if self.done:
             return
-        self.reordered = self.reordered or p.pts != p.dts
-        if self.clipped or p.pts + p.duration * self.factor > self.max_tick:
-            if not self.clipped and self._clippable(p):
-                self._keep(p, clip=True)
+        self.reordered = self.reordered or pts != dts
+        if self.clipped or pts + duration * self.factor > self.max_tick:
+            if not self.clipped and self._clippable(pts):
+                self._keep(pts, dts, duration, clip=True)
                 return
             self.done = True
             tb = self.track.time_base
-            dts_us = to_us(p.dts, tb)
+            dts_us = to_us(dts, tb)
             last = dts_us - 1 if self.last_dts is None else to_us(self.last_dts, tb)
             self.limit_us = last + (dts_us - last + 1) // 2  # in (last, dts_us]
             return
-        self._keep(p, clip=False)
+        self._keep(pts, dts, duration, clip=False)
 
-    def _clippable(self, p: Packet) -> bool:
+    def _clippable(self, pts: int) -> bool:
         # A video frame captured before the cut but shown past it (a still slide in a variable
         # frame rate recording can last minutes) is kept and its display time ends at the cut.
         # Only without B-frames: then it is the last packet in decode order too, the one whose
         # duration the MP4 muxer writes; with reordering its duration is the next dts' delta.
-        return self.track.kind == "video" and not self.reordered and p.pts < self.max_tick
+        return self.track.kind == "video" and not self.reordered and pts < self.max_tick
 
-    def _keep(self, p: Packet, *, clip: bool) -> None:
+    def _keep(self, pts: int, dts: int, duration: int, *, clip: bool) -> None:
         self.kept += 1
-        self.last_dts = p.dts
-        end = self.max_tick if clip else p.pts + p.duration
+        self.last_dts = dts
+        end = self.max_tick if clip else pts + duration
         self.clipped = self.clipped or clip
         if self.last_end is None or end > self.last_end:
             self.last_end = end
@@ -166,6 +171,16 @@ class CutPlanner:
     @property
     def done(self) -> bool:
         return all(st.done for st in self._s.values())
+
+    def feed(self, index: int, pts: Iterable[int], dts: Iterable[int], dur: Iterable[int]) -> None:
+        """All of one stream's packets in decode order, as parallel sequences of ints (stops
+        reading them once the stream's cut is found)."""
+        st = self._s[index]
+        add = st.add_raw
+        for p, d, n in zip(pts, dts, dur, strict=True):
+            add(p, d, n)
+            if st.done:
+                break
 
     def result(self) -> CutPlan:
         return CutPlan(streams={i: st.result() for i, st in self._s.items()})
