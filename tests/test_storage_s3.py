@@ -54,7 +54,7 @@ class FaultyClient:
         return self._real.abort_multipart_upload(**kw)
 
 
-def storage_with(server: S3Server, client: Any, bucket: str | None = None) -> S3Storage:
+def storage_with(server: S3Server, client: Any, bucket: str | None = None, **kw: Any) -> S3Storage:
     return S3Storage(
         bucket or server.new_bucket(),
         "arch",
@@ -62,6 +62,7 @@ def storage_with(server: S3Server, client: Any, bucket: str | None = None) -> S3
         part_size=MIN_PART,
         concurrency=2,
         client=client,
+        **kw,
     )
 
 
@@ -129,11 +130,13 @@ def test_failed_part_aborts_upload_and_keeps_old_version(
 def test_part_corrupted_in_transit_is_refused_by_the_server(
     rclone_s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Content-MD5 goes with every part; rclone (like AWS, MinIO, R2) checks it. moto does not."""
+    """rclone accepts x-amz-checksum-sha256 without checking it, so it is given Content-MD5 too
+    (``content_md5=True``, setting ``archive.s3_content_md5``), which it checks. moto checks
+    neither; AWS, MinIO and R2 check the SHA-256."""
     for name, value in rclone_s3.env.items():
         monkeypatch.setenv(name, value)
     faulty = FaultyClient(make_s3_client(rclone_s3.endpoint_url), corrupt_part=2)
-    s = storage_with(rclone_s3, faulty)
+    s = storage_with(rclone_s3, faulty, content_md5=True)
     src = tmp_path / "v.mp4"
     make_file(src, BIG)
     with pytest.raises(StorageError):
@@ -266,3 +269,33 @@ def test_upload_and_download_memory_stays_flat(
     # Parts are file slices read 1 MiB at a time; a buffered part would be 5 MiB each.
     assert up_peak < 6 * 2**20, up_peak
     assert down_peak < 4 * 2**20, down_peak
+
+
+@pytest.mark.parametrize("content_md5", [False, True])
+def test_parts_carry_their_sha256_and_md5_only_when_asked(
+    moto_s3: S3Server, tmp_path: Path, content_md5: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in moto_s3.env.items():
+        monkeypatch.setenv(name, value)
+    client = make_s3_client(moto_s3.endpoint_url)
+    sent: list[dict[str, str]] = []
+    client.meta.events.register(
+        "before-send.s3.UploadPart", lambda request, **_: sent.append(dict(request.headers))
+    )
+    s = storage_with(moto_s3, client, content_md5=content_md5)
+    src = tmp_path / "v.mp4"
+    make_file(src, BIG)
+    data = src.read_bytes()
+    s.put_file("v.mp4", src, content_type="video/mp4")
+    assert len(sent) >= 2
+    for headers in sent:
+        assert "x-amz-checksum-sha256" in {k.lower() for k in headers}
+        assert ("Content-MD5" in headers) is content_md5
+    first = data[:MIN_PART]
+    digests = {_text(h.get("x-amz-checksum-sha256")) for h in sent}
+    assert base64.b64encode(hashlib.sha256(first).digest()).decode() in digests
+    assert s.get_bytes("v.mp4") == data
+
+
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value

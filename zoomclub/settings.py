@@ -91,6 +91,9 @@ class ArchiveSettings(_Section):
     url: str = "./archive"
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    # Also send Content-MD5 with every part, for S3-compatible servers that accept but do not
+    # check x-amz-checksum-sha256 (rclone serve s3 is one); AWS, MinIO and R2 check the SHA-256.
+    s3_content_md5: bool = False
     work_dir: Path = Path("./zoomclub-work")
     video_preference: tuple[str, ...] = (
         "shared_screen_with_speaker_view",
@@ -146,7 +149,9 @@ class ClubSettings(_Section):
     @classmethod
     def _site_url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must be the site's absolute http(s) URL, e.g. https://club.example.org/")
+            raise ValueError(
+                "must be the site's absolute http(s) URL, e.g. https://club.example.org/"
+            )
         return v
 
     @field_validator("timezone")

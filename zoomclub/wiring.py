@@ -82,6 +82,7 @@ class Services:
             region=a.s3_region,
             part_size=a.multipart_part_mib * 1024 * 1024,
             concurrency=a.upload_concurrency,
+            content_md5=a.s3_content_md5,
         )
 
     def close(self) -> None:

@@ -35,11 +35,12 @@ def open_storage(
     part_size: int = 16 * 2**20,
     concurrency: int = 4,
     client: Any | None = None,
+    content_md5: bool = False,
 ) -> Storage:
     """Open ``s3://bucket/prefix`` or a local directory (created if missing).
 
     ``endpoint_url`` selects an S3-compatible server (MinIO, R2, rclone, moto) and path-style
-    addressing; ``client`` injects a ready boto3 S3 client instead of building one. No network
+    addressing; ``content_md5`` sends Content-MD5 with every part; ``client`` injects a ready boto3 S3 client instead of building one. No network
     request is made here: call :meth:`Storage.check` to test reachability.
     """
     if url.startswith("s3://"):
@@ -54,6 +55,7 @@ def open_storage(
             part_size=part_size,
             concurrency=concurrency,
             client=client,
+            content_md5=content_md5,
         )
     if "://" in url or not url.strip():
         raise ConfigError(f"archive url {url!r}: use s3://bucket/prefix or a local directory path")

@@ -45,7 +45,13 @@ from zoomclub.storage.s3_client import (
     translate_errors,
     unquote_etag,
 )
-from zoomclub.storage.s3_multipart import MIN_PART, MultipartUpload, UploadPlan, plan_file
+from zoomclub.storage.s3_multipart import (
+    MIN_PART,
+    MultipartUpload,
+    UploadPlan,
+    part_md5s,
+    plan_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +89,7 @@ class S3Storage:
         concurrency: int = 4,
         client: Any | None = None,
         checksums: bool = True,
+        content_md5: bool = False,
     ) -> None:
         if part_size < MIN_PART:
             raise ConfigError(f"S3 part size must be at least 5 MiB (got {part_size} bytes)")
@@ -97,6 +104,8 @@ class S3Storage:
         self.part_size = part_size
         self.concurrency = concurrency
         self.checksums = checksums
+        # Content-MD5 on parts as well as (or, without checksums, instead of) the SHA-256.
+        self.content_md5 = content_md5 or not checksums
         self.client = client or make_s3_client(
             self.endpoint_url, region, max_pool=max(10, concurrency + 2)
         )
@@ -127,14 +136,14 @@ class S3Storage:
             size = path.stat().st_size
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        plan = plan_file(path, size, self.part_size)
+        plan = plan_file(path, size, self.part_size, md5=self.content_md5)
         if given is not None and plan.sha256 != given:
             raise StorageError(
                 f"{path} does not match the sha256 given for {key} "
                 f"(expected {given[:12]}…, file has {plan.sha256[:12]}…)"
             )
         if self._same(current, size, plan.sha256, content_type) or self._same_etag(
-            current, etag, plan, content_type
+            current, etag, plan, content_type, path
         ):
             return self._skip(key, current)
         if plan.multipart:
@@ -148,21 +157,26 @@ class S3Storage:
                 checksums=self.checksums,
                 where=self.description,
             )
-            sent = upload.run(content_type, self.concurrency, self.stats)
-        else:
-            try:
-                with self._errors("put", key), open(path, "rb") as f:
-                    sent = self._put_single(key, f, plan, content_type)
-            except OSError as exc:
-                raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            upload.run(content_type, self.concurrency, self.stats)
+            # No HEAD afterwards: a completed multipart upload is exactly the parts it lists, each
+            # of which the server checked against our digest before accepting it. (On rclone the
+            # first HEAD of a new object also costs seconds: it hashes the whole file for an ETag.)
+            return ObjectInfo(key, plan.size, plan.sha256, content_type)
+        try:
+            with self._errors("put", key), open(path, "rb") as f:
+                sent = self._put_single(key, f, plan, content_type)
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
         return self._verify(key, plan, content_type, sent)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)
+        digest = hashlib.sha256(data)
         plan = UploadPlan(
             size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest.hexdigest(),
             part_size=max(len(data), 1),
+            part_sha256=(digest.digest(),),
             part_md5=(hashlib.md5(data).digest(),),  # noqa: S324
         )
         current, etag = self._head_etag(key)
@@ -183,12 +197,20 @@ class S3Storage:
         )
 
     def _same_etag(
-        self, current: ObjectInfo | None, etag: str | None, plan: UploadPlan, content_type: str
+        self,
+        current: ObjectInfo | None,
+        etag: str | None,
+        plan: UploadPlan,
+        content_type: str,
+        path: Path | None = None,
     ) -> bool:
         """For objects whose metadata the server lost (rclone keeps it in memory only)."""
         if current is None or current.sha256 is not None or current.size != plan.size:
             return False
-        return current.content_type == content_type and etag == plan.etag()
+        if current.content_type != content_type or etag is None:
+            return False
+        md5s = plan.part_md5 or (part_md5s(path, plan) if path is not None else ())
+        return bool(md5s) and etag == plan.etag(md5s)
 
     def _skip(self, key: str, current: ObjectInfo | None) -> ObjectInfo:
         assert current is not None

@@ -28,49 +28,69 @@ MAX_PARTS = 10_000
 
 @dataclass(frozen=True)
 class UploadPlan:
-    """What one upload will send: sizes and the digests computed before anything goes out."""
+    """What one upload will send: sizes and the digests computed before anything goes out.
+
+    ``part_sha256`` has one digest per part (the x-amz-checksum-sha256 of each). ``part_md5`` has
+    one per part when Content-MD5 is sent (single PUTs, and servers without SHA-256 checksums);
+    it is empty otherwise and :func:`part_md5s` computes it when an ETag must be predicted.
+    """
 
     size: int
     sha256: str
     part_size: int
-    part_md5: tuple[bytes, ...]
+    part_sha256: tuple[bytes, ...]
+    part_md5: tuple[bytes, ...] = ()
+
+    @property
+    def parts(self) -> int:
+        return len(self.part_sha256)
 
     @property
     def multipart(self) -> bool:
-        return len(self.part_md5) > 1
+        return self.parts > 1
 
-    def etag(self) -> str:
+    def etag(self, md5s: tuple[bytes, ...] | None = None) -> str:
         """The ETag S3 gives this content uploaded with this plan (the MD5 scheme)."""
+        md5s = md5s if md5s is not None else self.part_md5
         if not self.multipart:
-            return self.part_md5[0].hex()
-        return f"{hashlib.md5(b''.join(self.part_md5)).hexdigest()}-{len(self.part_md5)}"  # noqa: S324
+            return md5s[0].hex()
+        return f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"  # noqa: S324
 
 
-def plan_file(path: Path, size: int, part_size: int) -> UploadPlan:
-    """Hash the file once: whole SHA-256 and the MD5 of each part we will send.
+def plan_file(path: Path, size: int, part_size: int, *, md5: bool) -> UploadPlan:
+    """Hash the file once: its whole SHA-256, and each part's SHA-256 (and MD5 when ``md5``).
 
-    ``part_size`` is the storage's: a file up to that size goes up in one PUT.
+    ``part_size`` is the storage's: a file up to that size goes up in one PUT, which always gets
+    its MD5 (Content-MD5 costs nothing on small bodies). hashlib drops the GIL on big blocks, so
+    the per-part digests run on a second core beside the whole-file one: on 2 cores this pass
+    takes about as long as one SHA-256 of the file, and the upload itself hashes nothing.
     """
-    single_max = part_size
+    single = size <= part_size
     if size > part_size * MAX_PARTS:
         part_size = math.ceil(size / MAX_PARTS / 2**20) * 2**20
+    if single:
+        part_size = max(size, 1)
+    want_md5 = md5 or single
     whole = hashlib.sha256()
+    shas: list[bytes] = []
     md5s: list[bytes] = []
     total = 0
     try:
-        # hashlib drops the GIL on big blocks: MD5 runs beside SHA-256 on a second core.
-        with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="md5") as md5:
+        with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="hash") as side:
             while True:
-                part = hashlib.md5()  # noqa: S324 - Content-MD5 is what S3 checks
+                part = hashlib.sha256()
+                pmd5 = hashlib.md5() if want_md5 else None  # noqa: S324 - Content-MD5 is MD5
                 n = 0
                 while n < part_size and (block := f.read(min(CHUNK, part_size - n))):
-                    side = md5.submit(part.update, block)
+                    done = side.submit(_update, part, pmd5, block)
                     whole.update(block)
-                    side.result()
+                    done.result()
                     n += len(block)
-                if n == 0 and md5s:
+                if n == 0 and shas:
                     break
-                md5s.append(part.digest())
+                shas.append(part.digest())
+                if pmd5 is not None:
+                    md5s.append(pmd5.digest())
                 total += n
                 if n < part_size:
                     break
@@ -78,10 +98,32 @@ def plan_file(path: Path, size: int, part_size: int) -> UploadPlan:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if total != size:
         raise StorageError(f"{path} changed size while being hashed ({size} -> {total} bytes)")
-    if size <= single_max:
-        part_size = max(size, 1)
-        md5s = md5s[:1]
-    return UploadPlan(size, whole.hexdigest(), part_size, tuple(md5s))
+    return UploadPlan(size, whole.hexdigest(), part_size, tuple(shas), tuple(md5s))
+
+
+def _update(sha: Any, md5: Any, block: bytes) -> None:
+    sha.update(block)
+    if md5 is not None:
+        md5.update(block)
+
+
+def part_md5s(path: Path, plan: UploadPlan) -> tuple[bytes, ...]:
+    """Each part's MD5 (for predicting an ETag when the plan did not compute them)."""
+    if plan.part_md5:
+        return plan.part_md5
+    out = []
+    try:
+        with open(path, "rb") as f:
+            for _ in range(plan.parts):
+                h = hashlib.md5()  # noqa: S324
+                n = 0
+                while n < plan.part_size and (block := f.read(min(CHUNK, plan.part_size - n))):
+                    h.update(block)
+                    n += len(block)
+                out.append(h.digest())
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -112,7 +154,7 @@ class MultipartUpload:
         log.info(
             "storage: multipart upload of %s: %d parts of %d bytes, id %s",
             key,
-            len(plan.part_md5),
+            plan.parts,
             plan.part_size,
             upload_id,
         )
@@ -121,7 +163,7 @@ class MultipartUpload:
             with ThreadPoolExecutor(concurrency, thread_name_prefix="s3-part") as pool:
                 futures: list[Future[dict[str, Any]]] = [
                     pool.submit(self._upload_part, upload_id, n, stop)
-                    for n in range(1, len(plan.part_md5) + 1)
+                    for n in range(1, plan.parts + 1)
                 ]
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = next((f for f in done if f.exception() is not None), None)
@@ -145,7 +187,7 @@ class MultipartUpload:
                 raise
             raise translate_error(exc, f"upload {key} to {self.where}") from exc
         stats.record_upload(plan.size)
-        log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, len(plan.part_md5))
+        log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, plan.parts)
         return unquote_etag(done_resp.get("ETag"))
 
     def _upload_part(self, upload_id: str, number: int, stop: threading.Event) -> dict[str, Any]:
@@ -156,13 +198,15 @@ class MultipartUpload:
         length = min(plan.part_size, plan.size - offset)
         with open(self.path, "rb") as f:
             body = _FileSlice(f, offset, length)
-            extra: dict[str, Any] = {}
             entry: dict[str, Any] = {"PartNumber": number}
-            if self.checksums:
-                digest, _ = _sha256_of(body)
+            extra: dict[str, Any] = {}
+            if self.checksums:  # the server checks every byte against the SHA-256 we computed
                 extra["ChecksumAlgorithm"] = "SHA256"
-                extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(digest)
-                body.seek(0)
+                extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(
+                    plan.part_sha256[number - 1]
+                )
+            if plan.part_md5:  # servers that ignore the SHA-256 check this one
+                extra["ContentMD5"] = b64(plan.part_md5[number - 1])
             with translate_errors(f"upload part {number} of {full} in {self.where}"):
                 resp = self.client.upload_part(
                     Bucket=self.bucket,
@@ -171,7 +215,6 @@ class MultipartUpload:
                     PartNumber=number,
                     Body=body,
                     ContentLength=length,
-                    ContentMD5=b64(plan.part_md5[number - 1]),
                     **extra,
                 )
         entry["ETag"] = resp["ETag"]
@@ -224,12 +267,3 @@ class _FileSlice:
 
     def seekable(self) -> bool:
         return True
-
-
-def _sha256_of(body: _FileSlice) -> tuple[bytes, int]:
-    h = hashlib.sha256()
-    n = 0
-    while block := body.read(CHUNK):
-        h.update(block)
-        n += len(block)
-    return h.digest(), n
