@@ -99,7 +99,7 @@ def signed_urls(emu: ZoomEmulator, uuid: str) -> list[str]:
     return urls
 
 
-def run_one(gb: float, work: Path) -> dict[str, Any]:
+def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any]:
     video, audio, vtt = build_media(work, gb)
     run_dir = Path(tempfile.mkdtemp(prefix=f"run-{gb:g}gb-", dir=work))
     access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)
@@ -159,12 +159,22 @@ def run_one(gb: float, work: Path) -> dict[str, Any]:
                 }
             )
             emu.clear_requests()
+            started = datetime.now(UTC)
             t2 = time.perf_counter()
             proc = subprocess.run(
-                [sys.executable, "-m", "zoomclub", "archive", inst.uuid, "--json"],
+                [
+                    sys.executable,
+                    *(["-m", "cProfile", "-o", str(profile)] if profile else []),
+                    *["-m", "zoomclub", "archive", inst.uuid, "--json"],
+                ],
                 env=env, cwd=run_dir, capture_output=True, text=True, check=False,
             )  # fmt: skip
             t_archive = time.perf_counter() - t2
+            ended = datetime.now(UTC)
+            # its log lines, between the moments it started and ended: a timeline of the run
+            (run_dir / "archive.log").write_text(
+                f"{started.isoformat()} child started\n{proc.stderr}{ended.isoformat()} child ended\n"
+            )
             peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr[-3000:])
@@ -188,6 +198,7 @@ def run_one(gb: float, work: Path) -> dict[str, Any]:
         "status": outcome["status"],
         "published_duration_s": outcome.get("published_duration_s"),
         "zoom_api_calls": api_calls,
+        "archive_log": str(run_dir / "archive.log"),
         "file_downloads": downloads,
     }
 
@@ -198,9 +209,13 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "zc-archive-bench"
     )
     ap.add_argument("--gb", type=float, default=1.0, help="recording size in GB")
+    ap.add_argument(
+        "--profile", type=Path, help="write a cProfile of the archive child here (slows it)"
+    )
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(json.dumps({"gb": args.gb, **run_one(args.gb, args.workdir)}), flush=True)
+    result = run_one(args.gb, args.workdir, args.profile)
+    print(json.dumps({"gb": args.gb, **result}), flush=True)
 
 
 if __name__ == "__main__":

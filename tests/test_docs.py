@@ -16,9 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def _sub(group: click.Group, name: str) -> click.Command:
+    """A subcommand, through the group's lookup (the top-level group loads its modules lazily)."""
+    cmd = group.get_command(click.Context(group), name)
+    assert cmd is not None, name
+    return cmd
+
+
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    for name in sorted(group.list_commands(click.Context(group))):
+        cmd = _sub(group, name)
         path = (*prefix, name)
         out.append(path)
         if isinstance(cmd, click.Group):
@@ -43,7 +51,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     cmd: click.Command = cli
     for name in path:
         assert isinstance(cmd, click.Group)
-        cmd = cmd.commands[name]
+        cmd = _sub(cmd, name)
     assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
 
 

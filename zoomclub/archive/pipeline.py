@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -298,8 +299,11 @@ def _archive_instance(
     doc = session_doc(meta, key, rs, out, stored, boundary, total_s, archived_at, plan)
     publish_marker(services, key, doc)
     set_status(services, rs.uuid, ARCHIVED, boundary["reason"])
-    shutil.rmtree(work, ignore_errors=True)
+    # Deleting gigabytes of working files takes a moment: do it while the site is rebuilt.
+    cleanup = threading.Thread(target=shutil.rmtree, args=(work, True), name="archive-cleanup")
+    cleanup.start()
     _rebuild_site(services, key)
+    cleanup.join()
     return with_status(
         base,
         "archived",

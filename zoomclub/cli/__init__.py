@@ -3,27 +3,47 @@ function and map :class:`~zoomclub.errors.ZoomclubError` to a one-line message a
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from zoomclub import __version__
-from zoomclub.cli import (
-    archive,
-    boundary,
-    config,
-    demo,
-    emulator,
-    meeting,
-    review,
-    run,
-    schedule,
-    site,
-)
 from zoomclub.errors import ZoomclubError
 
+# command name -> the module under zoomclub.cli that defines it (in its COMMANDS). A module is
+# imported only when its command runs (or help lists it): `zoomclub archive` does not pay for the
+# scheduler, the web server and the emulator at start-up.
+_MODULES = {
+    "config": "config",
+    "demo": "demo",
+    "archive": "archive",
+    "boundary": "boundary",
+    "review": "review",
+    "schedule": "schedule",
+    "meeting": "meeting",
+    "run": "run",
+    "site": "site",
+    "emulator": "emulator",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _MODULES and cmd_name not in self.commands:
+            module = importlib.import_module(f"zoomclub.cli.{_MODULES[cmd_name]}")
+            for cmd in module.COMMANDS:
+                self.add_command(cmd)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="zoomclub")
 def cli() -> None:
     """Run a weekly Zoom paper club unattended: schedule meetings, archive the facilitation part of
@@ -32,11 +52,6 @@ def cli() -> None:
     Settings come from ZOOMCLUB_* environment variables, a .env file or zoomclub.toml;
     see `zoomclub config check`.
     """
-
-
-for _module in (config, demo, archive, boundary, review, schedule, meeting, run, site, emulator):
-    for _cmd in _module.COMMANDS:
-        cli.add_command(_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
