@@ -546,3 +546,138 @@ def test_captions_hand_off_that_speaks_of_questions_already_asked_is_held() -> N
     d = detect_boundary(s.cues)
     assert d.needs_review and d.facilitation_end_s is None, d
     assert "already asked" in d.reason
+
+
+# --- closed captions: how sentences read (text alone) ---
+
+
+def captions_session(ending: list[str], *, pause_resume: str = "OK, let's continue.") -> Talk:
+    """Captions (no speakers): three sections with question pauses, then ``ending`` said line by
+    line, then nothing."""
+    s = Talk()
+    s.say(None, "Hi everyone, can you see my screen?", 3)
+    s.present(None, 14)
+    s.say(None, "Any questions so far?", 3)
+    s.say(None, "Sorry, which dataset is that table on?", 4)
+    s.say(None, "It is Natural Questions, the held-out split.", 5)
+    s.say(None, pause_resume, 2)
+    s.present(None, 14)
+    s.say(None, "Any questions so far?", 3)
+    s.say(None, "Is that absolute or relative?", 3)
+    s.say(None, "Absolute.", 2)
+    s.say(None, pause_resume, 2)
+    s.present(None, 14)
+    for line in ending:
+        s.say(None, line, 4)
+    return s
+
+
+def test_caption_sentence_kinds() -> None:
+    from zoomclub.transcript.captions import ASK, REPLY, STEER, is_invitation, kind
+
+    assert kind("I was wondering how this compares with sparse retrieval.") == ASK
+    assert kind("Thanks for presenting! Did they say anything about cost?") == ASK
+    assert kind("Yeah, good question.") == REPLY
+    assert kind("Anyone else?") == ASK  # a question mark first
+    assert kind("Let's see if anyone else has a hand up") == STEER
+    # the paper's own vocabulary is a statement
+    assert kind("The reader then answers the question with a span from the passage.") is None
+    assert kind("A question people always ask is whether it learned physics.") is None
+    assert is_invitation("Thoughts?") and is_invitation("Any questions?")
+    assert is_invitation("What did people think?")
+    assert not is_invitation("Any other questions?")  # Q&A under way
+    assert not is_invitation("Do you think this would work for robots?")
+
+
+def test_caption_sentences_are_rejoined_across_cues() -> None:
+    from zoomclub.transcript.captions import sentences
+
+    cues = [
+        Cue(0, 1000, "So the main claim is", None),
+        Cue(1000, 2000, "that it works. Any", None),
+        Cue(2000, 3000, "questions?", None),
+    ]
+    ss = sentences(cues)
+    assert [s.text for s in ss] == ["So the main claim is that it works.", "Any questions?"]
+    assert [s.start_ms for s in ss] == [0, 1000]  # a sentence starts at the cue it starts in
+
+
+def test_captions_ending_on_a_question_to_the_room_are_cut_there() -> None:
+    s = captions_session(["So yeah, those are the results."])
+    closing = s.say(None, "Thoughts?", 2)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert "question to the room" in d.reason
+
+
+def test_captions_that_stop_after_the_talk_hold_no_qa() -> None:
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    d = detect_boundary(s.cues)
+    assert d.facilitation_end_s is None and not d.needs_review, d
+
+
+def test_captions_pause_without_a_resume_phrase_but_a_new_section_is_a_pause() -> None:
+    """Near the expected end, "OK cool." does not resume, but "Alright, now the results." right
+    after it starts the next part of the talk: the pause was not Q&A, and the hand-off at the end
+    is the cut."""
+    s = captions_session([])
+    s.say(None, "Any questions on this part?", 3)
+    s.say(None, "Is that absolute or relative?", 3)
+    s.say(None, "Absolute.", 2)
+    s.say(None, "And do they release the code?", 3)
+    s.say(None, "They do.", 2)
+    s.say(None, "OK cool. Alright, now the results.", 3)
+    s.present(None, 3)
+    closing = s.say(None, "So that's the paper. Let's open it up for questions.", 4)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_pause_with_no_sign_of_resuming_near_the_end_is_not_passed() -> None:
+    """Without "let's continue" or a new section after the last questions, the talk may have
+    ended there: the question to the room at the end is not taken as the cut."""
+    s = captions_session([])
+    invitation = s.say(None, "Any questions so far?", 3)
+    s.say(None, "Do you think this would work for robots?", 4)
+    s.say(None, "Good question.", 2)
+    s.present(None, 2)  # an answer, or the last section?
+    s.say(None, "Thoughts?", 2)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= invitation + 0.5
+    ), d
+
+
+def test_captions_late_quick_question_then_a_hand_off_from_the_chat_is_held() -> None:
+    """A quick question near the end, statements, then "let's take questions from the chat":
+    the statements may answer the first question of Q&A."""
+    s = captions_session([])
+    s.say(None, "Wait, is that absolute?", 2)
+    s.say(None, "Yes.", 1)
+    s.present(None, 2)
+    s.say(None, "OK, let's take questions from the chat.", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert detect_boundary(s.cues).needs_review
+
+
+def test_captions_late_quick_question_then_a_talk_ending_hand_off_is_cut() -> None:
+    s = captions_session([])
+    s.say(None, "Wait, is that absolute?", 2)
+    s.say(None, "Yes.", 1)
+    s.present(None, 2)
+    closing = s.say(None, "And that was the last slide. Let's open it up.", 3)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_late_quick_question_and_no_hand_off_never_keep_the_rest() -> None:
+    """Statements to the end after a late quick question: a last section, or a one-question Q&A
+    with a long answer. Held, never kept whole."""
+    s = captions_session([])
+    s.say(None, "Wait, is that absolute?", 2)
+    s.say(None, "Yes.", 1)
+    s.present(None, 3)
+    d = detect_boundary(s.cues)
+    assert d.needs_review, d

@@ -24,10 +24,17 @@ right after the last long stretch, and from there:
   expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
   answer?), or a cut far from the club's usual length.
 
-Without labels (closed captions) only hand-off remarks are left: the cut goes at the earliest
-strong one, and a file without one is held, as is one with any question in the 5 minutes before
-it (unless the presenter resumed after it: a question pause). The result always lies within
-``[0, recording end]``.
+Without labels (closed captions) the text is all there is (:mod:`zoomclub.transcript.captions`):
+a presentation is long runs of plain statements; questions put to someone, replies ("good
+question") and steering ("anyone else?") are Q&A or a question pause. From the first long run,
+the detector follows the talk forward across pauses the presenter resumed after ("OK, let's
+continue", "Alright, now the results"), pauses well before the expected end, and single quick
+questions answered in passing; the first question after that is where the talk stops. The cut
+goes at the earliest strong hand-off remark before it, or at that question when it is the
+presenter's question to the room ("Thoughts?"). A member's question there is held (the first
+question of Q&A may read like a statement, so this one may be the second), as is anything after a
+quick question near the expected end unless a remark that opens Q&A ("let's open it up", not
+"questions from the chat") follows. The result always lies within ``[0, recording end]``.
 """
 
 from __future__ import annotations
@@ -39,12 +46,14 @@ from itertools import pairwise
 from typing import Any
 
 from zoomclub.errors import InputError
-from zoomclub.transcript import floor
+from zoomclub.transcript import captions, floor
 from zoomclub.transcript.floor import Others, Stretch
 from zoomclub.transcript.phrases import (
     first_strong_handoff,
     handoff_strength,
+    is_opening,
     is_resume,
+    is_section_start,
     qa_under_way,
 )
 from zoomclub.transcript.speakers import is_generic_name
@@ -61,8 +70,14 @@ QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A que
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 300.0  # captions: any question this close before the hand-off ...
 CC_MAX_QUESTIONS = 0  # ... that the presenter did not resume after means Q&A may be under way
+RESUME_HEAD_S = floor.RESUME_HEAD_S
 AFTER_HANDOFF_S = 10.0  # speech this long after a hand-off remark means someone else spoke
 REVIEW_BELOW = 0.5
+CC_PAUSE_MAX_S = 150.0  # captions: a question pause the presenter resumed after is this short ...
+CC_PAUSE_MAX_ASKS = 6  # ... with at most this many questions
+CC_INTERJECTION_MAX_ASKS = 4  # an unresumed pause or interruption well before the expected end,
+CC_INTERJECTION_MAX_S = 120.0  # ... this short, then statements again
+CC_QUICK_MAX_S, CC_QUICK_MAX_WORDS = 30.0, 12  # one quick question answered in passing
 
 
 @dataclass(frozen=True)
@@ -336,17 +351,27 @@ def _asked(o: Others) -> bool:
 
 
 def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
-    ev = ["no speaker labels: judging by hand-off remarks only"]
+    ev = ["no speaker labels: judging by hand-off remarks and how sentences read"]
     origin_ms = cues[0].start_ms
     lo_ms = origin_ms + EARLY_RATIO * expected_s * 1000
     hi_ms = origin_ms + (LATE_RATIO + 0.5) * expected_s * 1000
     window = [i for i, c in enumerate(cues) if lo_ms <= c.start_ms <= hi_ms]
     hit = first_strong_handoff([cues[i].text for i in window]) if window else None
     found = window[hit] if hit is not None else None
-    if found is None:
-        return _hold("no speaker labels and no hand-off remark", ev)
+    onset = _text_onset(cues, origin_ms + ANSWER_RISK_RATIO * expected_s * 1000, ev)
+    if onset is None:
+        if found is None:
+            return _hold("no hand-off remark and no presentation-like run of statements", ev)
+        onset = _Onset(None, [], cues[-1].end_ms + 1, False)  # judge by the hand-off alone
+    at, ss = onset.at, onset.sentences
+    if found is None or (at is not None and ss[at].start_ms < cues[found].start_ms):
+        return _by_text(cues, expected_s, onset, found is not None, ev)
     h = cues[found]
     ev.append(f"hand-off remark at {_clock(h.start_ms)}: {h.text[:80]!r}")
+    if onset.late_question and not is_opening(" ".join(c.text for c in cues[found : found + 3])):
+        # A question near the expected end, then statements, then "let's take questions": the
+        # statements may be the answer to the first question of Q&A.
+        return _hold("a question near the expected end before the hand-off remark", ev)
     # Questions just before the hand-off may mean Q&A began earlier, unless the presenter took
     # the floor back after them ("No? OK, let's keep going."): those were a question pause.
     since = h.start_ms - CC_QUESTIONS_WINDOW_S * 1000
@@ -355,9 +380,124 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     asked = sum(1 for c in recent[resumed_at + 1 :] if "?" in c.text)
     if qa_under_way(cues[found].text + " " + " ".join(c.text for c in cues[found + 1 : found + 3])):
         return _hold("the hand-off remark speaks of questions already asked", ev)
-    if asked > CC_MAX_QUESTIONS:
+    if asked > CC_MAX_QUESTIONS and h.start_ms < onset.run_start_ms:
+        # (within the presentation's last run, the questions before it were pauses it resumed
+        # after, or interruptions: see _text_onset)
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
         return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
     if not any(c.start_ms > h.end_ms + AFTER_HANDOFF_S * 1000 for c in cues[found + 1 :]):
         return BoundaryDecision(None, False, 0.6, "recording ends after the closing remark", ev)
     return BoundaryDecision(h.start_ms / 1000, False, 0.6, "cut at the first hand-off remark", ev)
+
+
+@dataclass(frozen=True)
+class _Onset:
+    at: int | None  # first sentence that is not the presentation; None = it runs to the end
+    sentences: list[captions.Sentence]
+    run_start_ms: int  # where the presentation's last run of statements began
+    late_question: bool  # a quick question near the expected end was read as an interruption
+
+
+def _text_onset(cues: Sequence[Cue], safe_until_ms: float, ev: list[str]) -> _Onset | None:
+    """Where the captions stop reading like a presentation: from the first long run of plain
+    statements, followed forward across the club's question pauses only while the presenter
+    resumed after each ("OK, let's continue"), or that came well before the expected end
+    (``safe_until_ms``; an interruption mid-talk), or that was one quick question ("Sorry, which
+    table?") answered in passing, the first question, reply or steering sentence that is not such
+    a pause. Never from the last long run: a long answer in Q&A reads like one. None when no run
+    is long enough to be a presentation."""
+    ss = captions.sentences(cues)
+    kinds = [captions.kind(s.text) for s in ss]
+    rs = captions.runs(ss, kinds)
+    long = [k for k, r in enumerate(rs) if r.length_s >= LONG_STRETCH_S]
+    if not long:
+        return None
+    k, late = long[0], False
+    while k + 1 < len(rs):
+        nxt = next((j for j in range(k + 1, len(rs)) if rs[j].length_s >= SUBSTANTIAL_S), None)
+        if nxt is None:
+            break
+        asks = _asks_between(kinds, rs[k], rs[nxt])
+        pause_s = (rs[nxt].start_ms - rs[k].end_ms) / 1000
+        resumed = _resumes(ss, rs[nxt]) and pause_s <= CC_PAUSE_MAX_S and asks <= CC_PAUSE_MAX_ASKS
+        interjection = (
+            rs[k].end_ms < safe_until_ms
+            and pause_s <= CC_INTERJECTION_MAX_S
+            and asks <= CC_INTERJECTION_MAX_ASKS
+        )
+        quick = pause_s <= CC_QUICK_MAX_S and _quick_question(ss, kinds, rs[k], rs[nxt])
+        if not (resumed or interjection or quick):
+            break
+        late = late or not (resumed or interjection)
+        k = nxt
+    r = rs[k]
+    ev.append(
+        f"statements without a question {_clock(r.start_ms)}-{_clock(r.end_ms)}"
+        f" ({r.length_s / 60:.0f} min)"
+    )
+    at = r.last + 1 if r.last + 1 < len(ss) else None
+    return _Onset(at, ss, r.start_ms, late)
+
+
+def _quick_question(
+    ss: Sequence[captions.Sentence],
+    kinds: Sequence[str | None],
+    a: captions.Run,
+    b: captions.Run,
+) -> bool:
+    """One short question put in passing ("Wait, is that absolute?"), and nothing else asked."""
+    between = [
+        (s, k)
+        for s, k in zip(ss[a.last + 1 : b.first], kinds[a.last + 1 : b.first], strict=True)
+        if k
+    ]
+    asks = [s for s, k in between if k == captions.ASK]
+    return (
+        len(asks) == 1
+        and len(between) <= 2
+        and "?" in asks[0].text
+        and len(asks[0].text.split()) <= CC_QUICK_MAX_WORDS
+        and not captions.is_invitation(asks[0].text)
+    )
+
+
+def _resumes(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
+    for s in ss[r.first : r.last + 1]:
+        if s.start_ms > r.start_ms + RESUME_HEAD_S * 1000:
+            return False
+        if is_resume(s.text) or is_section_start(s.text):
+            return True
+    return False
+
+
+def _asks_between(kinds: Sequence[str | None], a: captions.Run, b: captions.Run) -> int:
+    return sum(1 for k in kinds[a.last + 1 : b.first] if k == captions.ASK)
+
+
+def _by_text(
+    cues: Sequence[Cue], expected_s: float, onset: _Onset, handoff_later: bool, ev: list[str]
+) -> BoundaryDecision:
+    """No hand-off remark before the captions stop reading like a presentation."""
+    origin_ms = cues[0].start_ms
+    at, ss = onset.at, onset.sentences
+    if onset.late_question:
+        # the "interruption" may have been the first question of Q&A, the rest its answer
+        return _hold("a question near the expected end, and no hand-off remark after it", ev)
+    if at is None:
+        ev.append("no question, reply or steering after it")
+        return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
+    s = ss[at]
+    ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")
+    if not captions.is_invitation(s.text):
+        # A member's question may be the second one: the first may read like a statement.
+        if handoff_later:
+            return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
+        return _hold("no hand-off remark, and the first question is not the presenter's", ev)
+    if not any(c.start_ms > s.end_ms + AFTER_HANDOFF_S * 1000 for c in cues[s.first + 1 :]):
+        return BoundaryDecision(None, False, 0.6, "recording ends after the invitation", ev)
+    ratio = (s.start_ms - origin_ms) / 1000 / expected_s
+    if not EARLY_RATIO <= ratio <= LATE_RATIO:
+        return _hold(f"cut at {_clock(s.start_ms)} is far from the club's usual length", ev)
+    return BoundaryDecision(
+        s.start_ms / 1000, False, 0.55, "cut at the presenter's question to the room", ev
+    )

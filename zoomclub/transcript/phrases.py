@@ -65,6 +65,22 @@ _RESUME = re.compile(
     r"\b(?:let'?s|let us|we'?ll|i'?ll) (?:just )?(?:continue|keep going|go on|carry on|move on)\b"
     r"|\bmoving on\b|\bcontinuing\b|\b(?:the )?next (?:section|part|chapter)\b",
 )
+# The presenter starting the next part of the paper ("Alright, now the results.", "OK, section 4.",
+# "Let's go to the experiments."): a sentence of its own that names a part of a paper.
+_PART = (
+    r"(?:results|method|methods|methodology|experiments?|evaluation|ablations?|analysis|"
+    r"related work|conclusions?|limitations|background|setup|architecture|training|dataset|data|"
+    r"discussion section|appendix|proofs?|theory|model|approach|interesting part|main part|"
+    r"second part|last part|final part|next slides?)"
+)
+_SECTION_START = re.compile(
+    r"^(?:(?:ok|okay|alright|all right|right|so|and|now|um|uh),?\s+){0,3}"
+    r"(?:(?:now|next),?\s+(?:for\s+|on to\s+|to\s+)?(?:the\s+)?"
+    + _PART
+    + r"|let(?:'s| us| me) (?:go|move|turn|get|jump|switch|talk) (?:on |over )?(?:to|about)\s+"
+    r"(?:the\s+)?" + _PART + r"|let me switch slides|section \d+)"
+    r"(?:,?\s+(?:now|then|next))?\s*[.!]?$"
+)
 # Remarks that end a talk and could hardly end an answer in Q&A ("that's all I have on that" or
 # "let's take questions from the chat" could).
 _TALK_ENDING = re.compile(
@@ -155,3 +171,28 @@ def first_strong_handoff(texts: Sequence[str]) -> int | None:
         if not _BETWEEN_SECTIONS.search(_sentence(stream, m.start(), m.end())):
             return bisect_right(offsets, m.start()) - 1
     return None
+
+
+@lru_cache(maxsize=8192)
+def is_section_start(text: str) -> bool:
+    """A sentence that opens the next part of the talk ("Alright, now the results.")."""
+    return any(
+        _SECTION_START.search(sentence) and "?" not in sentence
+        for sentence in _SENTENCE_END.split(text.replace("’", "'").lower().strip())
+    )
+
+
+# Taking questions from somewhere ("let's take some questions from the chat"): said to start Q&A,
+# but just as well after the first answer in it.
+_FROM_CHAT = re.compile(r"\bquestions?\b.{0,30}\b(?:chat|q ?& ?a box|slido|online|remote|zoom)\b")
+
+
+@lru_cache(maxsize=8192)
+def is_opening(text: str) -> bool:
+    """A strong hand-off that opens Q&A rather than steering it: ends the talk ("that's all I
+    have"), opens the floor ("let's open it up"), not "questions from the chat" or "other
+    questions", which follow an answer as naturally as a talk."""
+    t = text.replace("’", "'").lower()
+    if is_talk_ending(t):
+        return True
+    return handoff_strength(t) == 2 and not _FROM_CHAT.search(t) and not qa_under_way(t)
