@@ -353,6 +353,13 @@ def _data_end(
             return None
         if s + per * (last - first + 1) > n:
             return None
+        count = last - first + 1
+        if per == 1 and sizes is not None and count > 0:  # one sample per chunk: no sums needed
+            end = max(
+                end, max(map(int.__add__, chunk_offsets[first - 1 : last], sizes[s : s + count]))
+            )
+            s += count
+            continue
         for c in range(first - 1, last):
             size = per * fixed if sizes is None else before[s + per] - before[s]
             end = max(end, chunk_offsets[c] + size)
