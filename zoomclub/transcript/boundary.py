@@ -67,6 +67,7 @@ EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside
 ANSWER_RISK_RATIO = 0.75  # from here on, a question may already be Q&A
 LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
 QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
+QUICK_QUESTION_S = 5.0
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 300.0  # captions: any question this close before the hand-off ...
 CC_MAX_QUESTIONS = 0  # ... that the presenter did not resume after means Q&A may be under way
@@ -206,27 +207,48 @@ def _by_floor(
     else:
         # A short last section after a question pause: facilitation demonstrably went on if the
         # presenter took the floor back ("OK, let's continue") after each pause; and follow
-        # pause-like gaps forward to a stretch that ends in a strong hand-off. Anything else stays
-        # early (an over-trim, never a leak).
+        # pause-like gaps forward to a stretch that ends in a strong hand-off. A quick question
+        # nobody was invited to ask ("Sorry, which table?") neither breaks nor proves the chain:
+        # it may be the first question of Q&A, so the chain moves past it only at a later textbook
+        # question pause ("anything unclear so far?" ... "OK, let's continue"), which nobody holds
+        # inside Q&A. Anything else stays early (an over-trim, never a leak).
         if floor.tail_handoff(cues, chosen)[0] < 2:
             k = stretches.index(chosen)
-            reach, invited = chosen, True
+            reach, invited, pending = chosen, True, False
             for prev, nxt in pairwise(stretches[k:]):
-                if not floor.is_pause(others_after(prev, nxt)):
+                o = others_after(prev, nxt)
+                if not floor.is_pause(o):
                     break
                 went_on = floor.resumed(cues, roles, prev, nxt)
+                textbook = went_on and floor.tail_invites_pause(cues, prev)
+                if floor.tail_asks_so_far(cues, nxt):
+                    # "Any questions so far?" at its end: a presenter mid-talk said that, so this
+                    # stretch was the talk whatever came before it.
+                    reach, confidence, pending, invited = nxt, 0.6, False, True
+                    why = 'a stretch that ends inviting questions "so far" is still the talk'
+                    continue
                 if floor.tail_handoff(cues, nxt)[0] == 2:
                     # ... unless it may be the answer to the first question of Q&A, capped by
                     # "let's take questions from the chat": after a question the presenter did
                     # not resume after, only a remark that ends a talk ("that was the last
                     # slide") makes it the last section.
-                    if went_on or floor.tail_ends_talk(cues, nxt):
+                    # One quick question, then a remark that opens Q&A ("let's open it up", not
+                    # "questions from the chat"): nobody opens Q&A after answering in it.
+                    quick = _one_quick_turn(o) and floor.tail_opens(cues, nxt)
+                    if (
+                        (went_on and (textbook or not pending))
+                        or floor.tail_ends_talk(cues, nxt)
+                        or quick
+                    ):
                         reach, confidence = nxt, 0.6
                         why = "a short last section after a question pause, ending in a hand-off"
                     break
+                if not went_on and _one_quick_turn(o) and not floor.tail_invites_pause(cues, prev):
+                    pending = True
+                    continue
                 invited = invited and went_on
-                if invited:
-                    reach, confidence = nxt, 0.6
+                if invited and (textbook or not pending):
+                    reach, confidence, pending = nxt, 0.6, False
                     why = 'facilitation resumed after a question pause ("let\'s continue")'
             chosen = reach
 
@@ -307,7 +329,8 @@ def _generic_presenter(
     ev: list[str],
 ) -> BoundaryDecision:
     """A presenter shown as "iPhone" or "Zoom user" may share that label with a member, so the
-    floor cannot be read at the end of their stretch: only a hand-off remark can place the cut."""
+    floor cannot be read at the end of their stretch: only a hand-off remark, or the text read as
+    captions are read, can place the cut."""
     ev.append("a presenter has a generic display name; other voices may hide behind it")
     lo_ms = (origin_s + EARLY_RATIO * expected_s) * 1000
     for i in s.span:
@@ -322,7 +345,16 @@ def _generic_presenter(
                 )
             cut_s = _cut_after_cue(cues, i)
             return BoundaryDecision(cut_s, False, 0.6, "cut after the hand-off remark", ev)
-    return _hold("generic display name and no hand-off remark: cannot tell who is speaking", ev)
+    # No hand-off remark: read the text as captions, with every turn of a member shown under a
+    # name of their own counted as a question.
+    members = [
+        r == "M" and not is_generic_name(c.speaker) for c, r in zip(cues, roles, strict=True)
+    ]
+    d = _by_remarks(cues, expected_s, members)
+    reason = f"generic display name, read as captions: {d.reason}"
+    return BoundaryDecision(
+        d.facilitation_end_s, d.needs_review, d.confidence, reason, ev + d.evidence[1:]
+    )
 
 
 def _last_strong_handoff(
@@ -345,12 +377,19 @@ def _cut_after_cue(cues: Sequence[Cue], i: int) -> float:
     return end_ms / 1000
 
 
+def _one_quick_turn(o: Others) -> bool:
+    """One member's one short turn ("Sorry, which table?")."""
+    return o.turns == 1 and o.speakers == 1 and o.longest_turn_s <= QUICK_QUESTION_S
+
+
 def _asked(o: Others) -> bool:
     """Someone put a question, more than a quick interjection."""
     return o.turns >= 2 or o.longest_turn_s > QUICK_INTERJECTION_S
 
 
-def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
+def _by_remarks(
+    cues: Sequence[Cue], expected_s: float, members: Sequence[bool] = ()
+) -> BoundaryDecision:
     ev = ["no speaker labels: judging by hand-off remarks and how sentences read"]
     origin_ms = cues[0].start_ms
     lo_ms = origin_ms + EARLY_RATIO * expected_s * 1000
@@ -358,20 +397,22 @@ def _by_remarks(cues: Sequence[Cue], expected_s: float) -> BoundaryDecision:
     window = [i for i, c in enumerate(cues) if lo_ms <= c.start_ms <= hi_ms]
     hit = first_strong_handoff([cues[i].text for i in window]) if window else None
     found = window[hit] if hit is not None else None
-    onset = _text_onset(cues, origin_ms + ANSWER_RISK_RATIO * expected_s * 1000, ev)
+    onset = _text_onset(cues, origin_ms + ANSWER_RISK_RATIO * expected_s * 1000, members, ev)
     if onset is None:
         if found is None:
             return _hold("no hand-off remark and no presentation-like run of statements", ev)
-        onset = _Onset(None, [], cues[-1].end_ms + 1, False)  # judge by the hand-off alone
+        onset = _Onset(None, [], cues[-1].end_ms + 1, None)  # judge by the hand-off alone
     at, ss = onset.at, onset.sentences
     if found is None or (at is not None and ss[at].start_ms < cues[found].start_ms):
-        return _by_text(cues, expected_s, onset, found is not None, ev)
+        return _by_text(cues, expected_s, onset, found is not None, members, ev)
     h = cues[found]
     ev.append(f"hand-off remark at {_clock(h.start_ms)}: {h.text[:80]!r}")
-    if onset.late_question and not is_opening(" ".join(c.text for c in cues[found : found + 3])):
+    if onset.late_at is not None and not is_opening(
+        " ".join(c.text for c in cues[found : found + 3])
+    ):
         # A question near the expected end, then statements, then "let's take questions": the
-        # statements may be the answer to the first question of Q&A.
-        return _hold("a question near the expected end before the hand-off remark", ev)
+        # statements may be the answer to the first question of Q&A. Cut before the question.
+        return _before_late_question(cues, expected_s, onset, ev)
     # Questions just before the hand-off may mean Q&A began earlier, unless the presenter took
     # the floor back after them ("No? OK, let's keep going."): those were a question pause.
     since = h.start_ms - CC_QUESTIONS_WINDOW_S * 1000
@@ -395,10 +436,12 @@ class _Onset:
     at: int | None  # first sentence that is not the presentation; None = it runs to the end
     sentences: list[captions.Sentence]
     run_start_ms: int  # where the presentation's last run of statements began
-    late_question: bool  # a quick question near the expected end was read as an interruption
+    late_at: int | None  # a quick question near the expected end read as an interruption
 
 
-def _text_onset(cues: Sequence[Cue], safe_until_ms: float, ev: list[str]) -> _Onset | None:
+def _text_onset(
+    cues: Sequence[Cue], safe_until_ms: float, members: Sequence[bool], ev: list[str]
+) -> _Onset | None:
     """Where the captions stop reading like a presentation: from the first long run of plain
     statements, followed forward across the club's question pauses only while the presenter
     resumed after each ("OK, let's continue"), or that came well before the expected end
@@ -407,12 +450,12 @@ def _text_onset(cues: Sequence[Cue], safe_until_ms: float, ev: list[str]) -> _On
     a pause. Never from the last long run: a long answer in Q&A reads like one. None when no run
     is long enough to be a presentation."""
     ss = captions.sentences(cues)
-    kinds = [captions.kind(s.text) for s in ss]
+    kinds = [captions.ASK if members and members[s.first] else captions.kind(s.text) for s in ss]
     rs = captions.runs(ss, kinds)
     long = [k for k, r in enumerate(rs) if r.length_s >= LONG_STRETCH_S]
     if not long:
         return None
-    k, late = long[0], False
+    k, late_at = long[0], None
     while k + 1 < len(rs):
         nxt = next((j for j in range(k + 1, len(rs)) if rs[j].length_s >= SUBSTANTIAL_S), None)
         if nxt is None:
@@ -428,7 +471,8 @@ def _text_onset(cues: Sequence[Cue], safe_until_ms: float, ev: list[str]) -> _On
         quick = pause_s <= CC_QUICK_MAX_S and _quick_question(ss, kinds, rs[k], rs[nxt])
         if not (resumed or interjection or quick):
             break
-        late = late or not (resumed or interjection)
+        if late_at is None and not (resumed or interjection):
+            late_at = rs[k].last + 1
         k = nxt
     r = rs[k]
     ev.append(
@@ -436,7 +480,7 @@ def _text_onset(cues: Sequence[Cue], safe_until_ms: float, ev: list[str]) -> _On
         f" ({r.length_s / 60:.0f} min)"
     )
     at = r.last + 1 if r.last + 1 < len(ss) else None
-    return _Onset(at, ss, r.start_ms, late)
+    return _Onset(at, ss, r.start_ms, late_at)
 
 
 def _quick_question(
@@ -474,21 +518,46 @@ def _asks_between(kinds: Sequence[str | None], a: captions.Run, b: captions.Run)
     return sum(1 for k in kinds[a.last + 1 : b.first] if k == captions.ASK)
 
 
+def _before_late_question(
+    cues: Sequence[Cue], expected_s: float, onset: _Onset, ev: list[str]
+) -> BoundaryDecision:
+    """Cut before a quick question near the expected end that nothing showed to be a pause: it
+    may have been the first question of Q&A (an over-trim at worst, like the labelled path's)."""
+    assert onset.late_at is not None
+    s = onset.sentences[onset.late_at]
+    ev.append(f"a question near the expected end at {_clock(s.start_ms)}: {s.text[:80]!r}")
+    ratio = (s.start_ms - cues[0].start_ms) / 1000 / expected_s
+    if not EARLY_RATIO <= ratio <= LATE_RATIO:
+        return _hold(f"cut at {_clock(s.start_ms)} is far from the club's usual length", ev)
+    why = "cut before a question near the expected end; what followed may have been its answer"
+    return BoundaryDecision(s.start_ms / 1000, False, 0.5, why, ev)
+
+
 def _by_text(
-    cues: Sequence[Cue], expected_s: float, onset: _Onset, handoff_later: bool, ev: list[str]
+    cues: Sequence[Cue],
+    expected_s: float,
+    onset: _Onset,
+    handoff_later: bool,
+    members: Sequence[bool],
+    ev: list[str],
 ) -> BoundaryDecision:
     """No hand-off remark before the captions stop reading like a presentation."""
     origin_ms = cues[0].start_ms
     at, ss = onset.at, onset.sentences
-    if onset.late_question:
-        # the "interruption" may have been the first question of Q&A, the rest its answer
-        return _hold("a question near the expected end, and no hand-off remark after it", ev)
+    if onset.late_at is not None and not (
+        at is not None
+        and captions.asks_for_questions(ss[at].text)
+        and not (members and members[ss[at].first])
+    ):
+        # the "interruption" may have been the first question of Q&A, the rest its answer;
+        # unless the presenter then asked the room for questions, as one does after a talk
+        return _before_late_question(cues, expected_s, onset, ev)
     if at is None:
         ev.append("no question, reply or steering after it")
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
     ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")
-    if not captions.is_invitation(s.text):
+    if not captions.is_invitation(s.text) or (members and members[s.first]):
         # A member's question may be the second one: the first may read like a statement.
         if handoff_later:
             return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)

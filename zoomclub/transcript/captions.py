@@ -108,6 +108,9 @@ def sentences(cues: Sequence[Cue]) -> list[Sentence]:
     parts: list[str] = []
     first = -1
     for i, c in enumerate(cues):
+        if parts and c.speaker != cues[i - 1].speaker:  # another voice: a sentence of its own
+            out.append(Sentence(first, cues[first].start_ms, cues[i - 1].end_ms, " ".join(parts)))
+            parts = []
         text = c.text.strip()
         pieces = _SENTENCE_END.split(text) if _has_inner_end(text) else [text]
         for k, piece in enumerate(pieces):
@@ -186,3 +189,14 @@ def runs(ss: Sequence[Sentence], kinds: Sequence[str | None]) -> list[Run]:
             out.append(Run(first, i - 1, ss[first].start_ms, ss[i - 1].end_ms))
             first = None
     return out
+
+
+_FOR_QUESTIONS = re.compile(r"\b(?:questions|comments)\b")
+
+
+@lru_cache(maxsize=8192)
+def asks_for_questions(text: str) -> bool:
+    """ "Any questions?", "Questions, comments?": inviting the room's questions, which a presenter
+    does at the end of a talk, not after answering one (that is "any *other* questions?")."""
+    t = text.replace("’", "'").lower()
+    return is_invitation(t) and bool(_FOR_QUESTIONS.search(t))

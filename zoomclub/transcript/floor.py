@@ -12,9 +12,12 @@ from functools import lru_cache
 
 from zoomclub.transcript.phrases import (
     handoff_strength,
+    is_opening,
     is_pause_invite,
     is_resume,
+    is_section_start,
     is_talk_ending,
+    mentions_more,
 )
 from zoomclub.transcript.vtt import Cue
 
@@ -170,6 +173,16 @@ def tail_ends_talk(cues: Sequence[Cue], s: Stretch) -> bool:
     return False
 
 
+def tail_opens(cues: Sequence[Cue], s: Stretch) -> bool:
+    """Did the stretch end with a remark that opens Q&A (see :func:`phrases.is_opening`)?"""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - TAIL_S * 1000:
+            return False
+        if is_opening(cues[i].text):
+            return True
+    return False
+
+
 @dataclass
 class Others:
     """What non-presenters said in a range of cues."""
@@ -215,12 +228,27 @@ def tail_invites_pause(cues: Sequence[Cue], s: Stretch) -> bool:
     return False
 
 
+def tail_asks_so_far(cues: Sequence[Cue], s: Stretch) -> bool:
+    """Did the stretch end by asking for questions "so far" (with a question mark, and not "any
+    other questions so far?")? Only a presenter in the middle of a talk asks that."""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
+            return False
+        if (
+            is_pause_invite(cues[i].text)
+            and "?" in cues[i].text
+            and not mentions_more(cues[i].text)
+        ):
+            return True
+    return False
+
+
 def head_resumes(cues: Sequence[Cue], roles: Sequence[str], s: Stretch) -> bool:
     """Did the presenter open the stretch by resuming the presentation ("OK, moving on")?"""
     for i in s.span:
         if cues[i].start_ms > s.start_ms + RESUME_HEAD_S * 1000:
             return False
-        if roles[i] == "P" and is_resume(cues[i].text):
+        if roles[i] == "P" and (is_resume(cues[i].text) or is_section_start(cues[i].text)):
             return True
     return False
 

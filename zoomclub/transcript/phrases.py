@@ -79,7 +79,7 @@ _SECTION_START = re.compile(
     + _PART
     + r"|let(?:'s| us| me) (?:go|move|turn|get|jump|switch|talk) (?:on |over )?(?:to|about)\s+"
     r"(?:the\s+)?" + _PART + r"|let me switch slides|section \d+)"
-    r"(?:,?\s+(?:now|then|next))?\s*[.!]?$"
+    r"(?:,?\s+(?:now|then|next))?\s*[.!]$"
 )
 # Remarks that end a talk and could hardly end an answer in Q&A ("that's all I have on that" or
 # "let's take questions from the chat" could).
@@ -175,9 +175,10 @@ def first_strong_handoff(texts: Sequence[str]) -> int | None:
 
 @lru_cache(maxsize=8192)
 def is_section_start(text: str) -> bool:
-    """A sentence that opens the next part of the talk ("Alright, now the results.")."""
+    """A whole short sentence that opens the next part of the talk ("Alright, now the results."),
+    never the end of a sentence a cue cut off ("... And section 2")."""
     return any(
-        _SECTION_START.search(sentence) and "?" not in sentence
+        len(sentence.split()) <= 8 and _SECTION_START.search(sentence)
         for sentence in _SENTENCE_END.split(text.replace("’", "'").lower().strip())
     )
 
@@ -196,3 +197,8 @@ def is_opening(text: str) -> bool:
     if is_talk_ending(t):
         return True
     return handoff_strength(t) == 2 and not _FROM_CHAT.search(t) and not qa_under_way(t)
+
+
+def mentions_more(text: str) -> bool:
+    """ "any *other* questions", "anyone *else*": speaks of questions already asked."""
+    return bool(_UNDER_WAY.search(text.replace("’", "'").lower()))
