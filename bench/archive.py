@@ -16,7 +16,8 @@ facilitation ends at 45 minutes followed by Q&A. Then, in the same run, against 
    detect, cut, verify, upload, session.json, catalog, site), its peak RSS read from
    ``ru_maxrss`` of the child.
 
-Prints one JSON object per size and the Zoom API calls the archive made.
+Both phases start after ``sync``, so neither pays for write-back the other (or the media build)
+left behind. Prints one JSON object per size and the Zoom API calls the archive made.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any
             # 1. baseline: curl download + boto3 upload_file of the same bytes
             dl = run_dir / "baseline"
             dl.mkdir()
+            os.sync()  # start each phase with no write-back owed by an earlier one
             t0 = time.perf_counter()
             paths = []
             for i, url in enumerate(signed_urls(emu, inst.uuid)):
@@ -159,6 +161,7 @@ def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any
                 }
             )
             emu.clear_requests()
+            os.sync()
             started = datetime.now(UTC)
             t2 = time.perf_counter()
             proc = subprocess.run(

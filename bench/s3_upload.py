@@ -89,6 +89,9 @@ def main() -> None:
     ap.add_argument("--part-mib", type=int, default=16)
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--no-checksums", action="store_true", help="skip x-amz-checksum-sha256")
+    ap.add_argument(
+        "--content-md5", action="store_true", help="also send Content-MD5 with every part"
+    )
     args = ap.parse_args()
 
     print("load average:", " ".join(Path("/proc/loadavg").read_text().split()[:3]))
@@ -117,11 +120,13 @@ def main() -> None:
                 endpoint_url=endpoint,
                 part_size=args.part_mib * MiB,
                 concurrency=args.concurrency,
+                content_md5=args.content_md5,
             )
             if args.server == "moto":
                 store.client.create_bucket(Bucket="bench")  # type: ignore[attr-defined]
-            if args.no_checksums:
+            if args.no_checksums:  # then parts carry Content-MD5 instead
                 store.checksums = False  # type: ignore[attr-defined]
+                store.content_md5 = True  # type: ignore[attr-defined]
         try:
             before = rss_mib()
             t, c = time.perf_counter(), cpu_s()
@@ -141,7 +146,8 @@ def main() -> None:
         size = args.size_mib
         print(
             f"server={args.server} size={size}MiB part={args.part_mib}MiB "
-            f"concurrency={args.concurrency} checksums={not args.no_checksums}"
+            f"concurrency={args.concurrency} checksums={not args.no_checksums} "
+            f"content_md5={args.content_md5 or args.no_checksums}"
         )
         print(
             f"  put_file (hash + upload): {up:.2f}s = {size / up:.0f} MiB/s (our CPU {up_cpu:.1f}s)"
