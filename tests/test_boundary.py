@@ -775,3 +775,26 @@ def test_a_generic_presenter_without_a_hand_off_is_read_like_captions() -> None:
     d = detect_boundary(s.cues)
     assert_cut_between(d, closing, first)
     assert "generic display name" in d.reason
+
+
+def test_questions_invited_so_far_then_a_remark_that_opens_q_and_a_is_the_talk() -> None:
+    """The presenter invited questions mid-talk, never said "let's continue", but the stretch
+    after them ends by opening Q&A: nobody opens Q&A after answering in it."""
+    s, _ = session(closing=None)
+    s.say("Ada Lovelace", "Let me pause here. Anything unclear so far?", 3)
+    s.say("Bo Chen", "Is that absolute or relative?", 3)
+    s.say("Ada Lovelace", "Absolute.", 2)
+    s.say("Zoë Wójcik", "Do they release code for it?", 3)
+    s.present("Ada Lovelace", 2)
+    closing = s.say("Ada Lovelace", "Let me stop the share. OK, thoughts?", 3)
+    first = s.qa("Ada Lovelace", ["Ingrid Solberg", "kim"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_a_late_quick_question_then_the_presenter_asking_for_questions_is_the_talk() -> None:
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Which table?", 2)
+    s.present("Ada Lovelace", 3)
+    closing = s.say("Ada Lovelace", "So yeah, those are the results. Any questions?", 3)
+    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)

@@ -7,22 +7,27 @@ With speaker labels the detector reads the *floor* (:mod:`zoomclub.transcript.fl
 have a large share of the talk and held the floor alone for minutes; a *stretch* is a run of
 presenter speech that nobody else interrupts. An invited author who presented a part well before
 the expected end, with "let's continue" said by a presenter after it, is a presenter too, though
-their share is small; a member's long turn in Q&A never is. The club pauses for short questions between sections,
-but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
+their share is small; a member's long turn in Q&A never is. The club pauses for short questions
+between sections, but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
 right after the last long stretch, and from there:
 
 - earlier, when an earlier long stretch ended in a strong hand-off ("let's open it up") followed by
   other voices: Q&A began there and the later stretch is a long answer;
 - later, only across question pauses: to a short last section the presenter opened by taking the
-  floor back ("OK, let's continue", "moving on"; never "moving on to the next question", and an
-  invitation "any questions so far?" alone is not enough: the questions may take the rest of the
-  session), or one that ends in a strong hand-off; after a question near the expected end that
-  the presenter did not resume after, only a remark that ends the talk ("that was the last
-  slide") counts, since "let's take questions from the chat" may follow the first answer;
-- to a hold when in doubt: no presenter, a discussion between presentations, a presenter with a
-  generic display name ("iPhone" may be two people) and no hand-off remark, a question near the
+  floor back ("OK, let's continue", "moving on", "Alright, now the results"; never "moving on to
+  the next question", and an invitation "any questions so far?" alone is not enough: the questions
+  may take the rest of the session), or one that ends in a strong hand-off; after a question near
+  the expected end that the presenter did not resume after, only a remark that ends the talk
+  ("that was the last slide") counts, or, after one member's quick question or questions the
+  presenter invited mid-talk, a remark that opens Q&A ("let's open it up"), since "let's take
+  questions from the chat" may follow the first answer. A stretch that itself ends in "any
+  questions so far?" or "any questions?" was the talk, whatever came before it. One quick question
+  nobody was invited to ask is passed only when a later textbook pause ("anything unclear so
+  far?" ... "OK, let's continue") shows the talk went on;
+- to a hold when in doubt: no presenter, a discussion between presentations, a question near the
   expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
-  answer?), or a cut far from the club's usual length.
+  answer?), or a cut far from the club's usual length. A presenter with a generic display name
+  ("iPhone" may be two people) and no hand-off remark is judged by the text, as captions are.
 
 Without labels (closed captions) the text is all there is (:mod:`zoomclub.transcript.captions`):
 a presentation is long runs of plain statements; questions put to someone, replies ("good
@@ -221,9 +226,10 @@ def _by_floor(
                     break
                 went_on = floor.resumed(cues, roles, prev, nxt)
                 textbook = went_on and floor.tail_invites_pause(cues, prev)
-                if floor.tail_asks_so_far(cues, nxt):
-                    # "Any questions so far?" at its end: a presenter mid-talk said that, so this
-                    # stretch was the talk whatever came before it.
+                if floor.tail_asks_so_far(cues, nxt) or floor.tail_asks_for_questions(cues, nxt):
+                    # "Any questions so far?" or "Any questions?" at its end: a presenter said that
+                    # in or at the end of a talk (after an answer it is "any *other* questions?"),
+                    # so this stretch was the talk whatever came before it.
                     reach, confidence, pending, invited = nxt, 0.6, False, True
                     why = 'a stretch that ends inviting questions "so far" is still the talk'
                     continue
@@ -234,7 +240,11 @@ def _by_floor(
                     # slide") makes it the last section.
                     # One quick question, then a remark that opens Q&A ("let's open it up", not
                     # "questions from the chat"): nobody opens Q&A after answering in it.
-                    quick = _one_quick_turn(o) and floor.tail_opens(cues, nxt)
+                    # Likewise after questions the presenter invited mid-talk ("anything unclear
+                    # so far?").
+                    quick = (
+                        _one_quick_turn(o) or floor.tail_invites_pause(cues, prev)
+                    ) and floor.tail_opens(cues, nxt)
                     if (
                         (went_on and (textbook or not pending))
                         or floor.tail_ends_talk(cues, nxt)

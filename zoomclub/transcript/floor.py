@@ -5,11 +5,13 @@ Plain functions over a sorted cue list, used by :mod:`zoomclub.transcript.bounda
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from zoomclub.transcript.captions import asks_for_questions
 from zoomclub.transcript.phrases import (
     handoff_strength,
     is_opening,
@@ -30,6 +32,7 @@ NEUTRAL_MAX_WORDS = 4
 TAIL_S = 90.0  # a hand-off remark counts when it is this close to the end of a stretch
 PAUSE_INVITE_TAIL_S = 30.0
 RESUME_HEAD_S = 45.0  # "OK, let's continue" comes right after the answer to the last question
+_SENTENCES = re.compile(r"(?<=[.?!])\s+")
 PAUSE_MAX_TURNS, PAUSE_MAX_SPEAKERS, PAUSE_MAX_TURN_S = 4, 3, 20.0
 
 
@@ -239,6 +242,16 @@ def tail_asks_so_far(cues: Sequence[Cue], s: Stretch) -> bool:
             and "?" in cues[i].text
             and not mentions_more(cues[i].text)
         ):
+            return True
+    return False
+
+
+def tail_asks_for_questions(cues: Sequence[Cue], s: Stretch) -> bool:
+    """Did the stretch end with the presenter asking the room for questions ("Any questions?")?"""
+    for i in range(s.last, s.first - 1, -1):
+        if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
+            return False
+        if any(asks_for_questions(t) for t in _SENTENCES.split(cues[i].text)):
             return True
     return False
 
