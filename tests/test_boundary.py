@@ -798,3 +798,55 @@ def test_a_late_quick_question_then_the_presenter_asking_for_questions_is_the_ta
     closing = s.say("Ada Lovelace", "So yeah, those are the results. Any questions?", 3)
     first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
     assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_questions_passed_as_early_then_questions_from_the_chat_are_held() -> None:
+    """A short talk (20 of 45 expected minutes), a question, a 2-minute answer, then "let's take
+    questions from the chat": the question was passed over as a mid-talk interruption, so it still
+    counts against the hand-off."""
+    s = Talk()
+    s.present(None, 20)
+    first = s.say(None, "Do you think this would work for robots?", 4)
+    s.present(None, 2)
+    s.say(None, "OK, let's take questions from the chat.", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues, facilitation_minutes=45)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d
+
+
+def test_captions_questions_passed_as_early_then_a_short_run_to_the_end_is_held() -> None:
+    """The same short talk, a question, a 2-minute answer, and the recording ends: not "no Q&A"."""
+    s = Talk()
+    s.present(None, 20)
+    s.say(None, "Do you think this would work for robots?", 4)
+    s.present(None, 2)
+    d = detect_boundary(s.cues, facilitation_minutes=45)
+    assert d.needs_review, d
+
+
+def test_captions_questions_passed_as_early_in_a_talk_that_ended_early_are_held() -> None:
+    """A 20-minute talk of 45 expected, a question, a 5-minute answer, then "Thoughts?": the
+    question came early only if the talk was long; it was not, so it may have been Q&A."""
+    s = Talk()
+    s.present(None, 20)
+    s.say(None, "Do you think this would work for robots?", 4)
+    s.present(None, 5)
+    s.say(None, "Thoughts?", 2)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues, facilitation_minutes=45)
+    assert d.needs_review, d
+
+
+def test_captions_early_question_long_answer_then_a_hand_off_in_a_short_talk_is_held() -> None:
+    s = Talk()
+    s.present(None, 20)
+    first = s.say(None, "Do you think this would work for robots?", 4)
+    s.present(None, 6)  # longer than the 5 minutes the hand-off check looks back
+    s.say(None, "OK, let's take questions from the chat.", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues, facilitation_minutes=45)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d

@@ -226,10 +226,15 @@ def _by_floor(
                     break
                 went_on = floor.resumed(cues, roles, prev, nxt)
                 textbook = went_on and floor.tail_invites_pause(cues, prev)
-                if floor.tail_asks_so_far(cues, nxt) or floor.tail_asks_for_questions(cues, nxt):
-                    # "Any questions so far?" or "Any questions?" at its end: a presenter said that
-                    # in or at the end of a talk (after an answer it is "any *other* questions?"),
-                    # so this stretch was the talk whatever came before it.
+                invited_pause = floor.tail_invites_pause(cues, prev)
+                if floor.tail_asks_so_far(cues, nxt) or (
+                    (_one_quick_turn(o) or invited_pause)
+                    and floor.tail_asks_for_questions(cues, nxt)
+                ):
+                    # "Any questions so far?" at its end: only a presenter mid-talk says that, so
+                    # this stretch was the talk whatever came before it. "Any questions?" too,
+                    # after one quick question or questions invited mid-talk (after answering in
+                    # Q&A one asks for *other* questions).
                     reach, confidence, pending, invited = nxt, 0.6, False, True
                     why = 'a stretch that ends inviting questions "so far" is still the talk'
                     continue
@@ -242,9 +247,7 @@ def _by_floor(
                     # "questions from the chat"): nobody opens Q&A after answering in it.
                     # Likewise after questions the presenter invited mid-talk ("anything unclear
                     # so far?").
-                    quick = (
-                        _one_quick_turn(o) or floor.tail_invites_pause(cues, prev)
-                    ) and floor.tail_opens(cues, nxt)
+                    quick = (_one_quick_turn(o) or invited_pause) and floor.tail_opens(cues, nxt)
                     if (
                         (went_on and (textbook or not pending))
                         or floor.tail_ends_talk(cues, nxt)
@@ -431,7 +434,17 @@ def _by_remarks(
     asked = sum(1 for c in recent[resumed_at + 1 :] if "?" in c.text)
     if qa_under_way(cues[found].text + " " + " ".join(c.text for c in cues[found + 1 : found + 3])):
         return _hold("the hand-off remark speaks of questions already asked", ev)
-    if asked > CC_MAX_QUESTIONS and h.start_ms < onset.run_start_ms:
+    unvouched = sum(
+        1 for c in recent if "?" in c.text and any(a <= c.start_ms <= b for a, b in onset.early)
+    )
+    talk_ended_early = bool(onset.early) and h.start_ms < origin_ms + ANSWER_RISK_RATIO * (
+        expected_s * 1000
+    )
+    if (
+        (asked > CC_MAX_QUESTIONS and h.start_ms < onset.run_start_ms)
+        or unvouched
+        or talk_ended_early
+    ):
         # (within the presentation's last run, the questions before it were pauses it resumed
         # after, or interruptions: see _text_onset)
         ev.append(f"{asked} questions in the {CC_QUESTIONS_WINDOW_S:.0f} s before it")
@@ -447,6 +460,10 @@ class _Onset:
     sentences: list[captions.Sentence]
     run_start_ms: int  # where the presentation's last run of statements began
     late_at: int | None  # a quick question near the expected end read as an interruption
+    # questions passed only for coming well before the expected end (not resumed after)
+    early: tuple[tuple[int, int], ...] = ()
+    run_s: float = 0.0  # length of that last run
+    run_end_ms: int = 0
 
 
 def _text_onset(
@@ -465,7 +482,7 @@ def _text_onset(
     long = [k for k, r in enumerate(rs) if r.length_s >= LONG_STRETCH_S]
     if not long:
         return None
-    k, late_at = long[0], None
+    k, late_at, early = long[0], None, []
     while k + 1 < len(rs):
         nxt = next((j for j in range(k + 1, len(rs)) if rs[j].length_s >= SUBSTANTIAL_S), None)
         if nxt is None:
@@ -483,6 +500,8 @@ def _text_onset(
             break
         if late_at is None and not (resumed or interjection):
             late_at = rs[k].last + 1
+        if interjection and not resumed:
+            early.append((rs[k].end_ms, rs[nxt].start_ms))
         k = nxt
     r = rs[k]
     ev.append(
@@ -490,7 +509,7 @@ def _text_onset(
         f" ({r.length_s / 60:.0f} min)"
     )
     at = r.last + 1 if r.last + 1 < len(ss) else None
-    return _Onset(at, ss, r.start_ms, late_at)
+    return _Onset(at, ss, r.start_ms, late_at, tuple(early), r.length_s, r.end_ms)
 
 
 def _quick_question(
@@ -562,6 +581,15 @@ def _by_text(
         # the "interruption" may have been the first question of Q&A, the rest its answer;
         # unless the presenter then asked the room for questions, as one does after a talk
         return _before_late_question(cues, expected_s, onset, ev)
+    safe_until_ms = origin_ms + ANSWER_RISK_RATIO * expected_s * 1000
+    if onset.early and (
+        (onset.early[-1][1] == onset.run_start_ms and onset.run_s < LONG_STRETCH_S)
+        or onset.run_end_ms < safe_until_ms
+    ):
+        # Questions were passed over for coming well before the expected end; but if the talk
+        # ended early after all, or the last run right after them is short (an answer?), they
+        # may have been Q&A.
+        return _hold("questions passed over as mid-talk, but the talk may have ended there", ev)
     if at is None:
         ev.append("no question, reply or steering after it")
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
