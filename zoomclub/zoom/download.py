@@ -22,6 +22,7 @@ import os
 import random
 import re
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -304,18 +305,61 @@ def _stream(resp: requests.Response, part: Path, mode: str, bar: Any, label: str
         fh: IO[bytes] = open(part, mode)  # noqa: SIM115 - closed below, also on errors
     except OSError as exc:
         raise DownloadError(f"cannot write {part}: {exc.strerror}") from exc
-    with fh:
+    with fh, _WriteBack(fh) as writeback:
         try:
             for chunk in resp.raw.stream(CHUNK_SIZE, decode_content=False):
                 try:
                     fh.write(chunk)
                 except OSError as exc:
                     raise DownloadError(f"cannot write {part}: {exc.strerror}") from exc
+                writeback.wrote(len(chunk))
                 bar.update(len(chunk))
                 failpoints.hit("download-chunk")
         except _STREAM_ERRORS as exc:
             fh.flush()
             raise _Retry(f"connection lost ({type(exc).__name__})") from exc
+
+
+class _WriteBack:
+    """Pushes what has been written to disk while the download goes on, on a helper thread.
+
+    The final fsync before the rename then has little left to write, instead of a whole
+    recording (about 0.4-1.5 s per GB on our machine, all of it after the last byte arrived).
+    Durability is unchanged: :func:`_commit` still fsyncs before renaming. A failed early sync
+    is only logged; the final fsync reports the error that matters.
+    """
+
+    EVERY = 64 << 20
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.pending = 0
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _WriteBack:
+        return self
+
+    def wrote(self, n: int) -> None:
+        self.pending += n
+        if self.pending < self.EVERY or (self.thread is not None and self.thread.is_alive()):
+            return
+        self.pending = 0
+        self.fh.flush()
+        self.thread = threading.Thread(
+            target=self._sync, args=(self.fh.fileno(),), name="download-writeback", daemon=True
+        )
+        self.thread.start()
+
+    @staticmethod
+    def _sync(fd: int) -> None:
+        try:
+            getattr(os, "fdatasync", os.fsync)(fd)  # no fdatasync on macOS
+        except OSError as exc:
+            log.debug("early write-back failed (the final fsync will tell): %s", exc)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None:
+            self.thread.join()  # before the file is closed under it
 
 
 def _commit(part: Path, dest: Path) -> None:
