@@ -850,3 +850,19 @@ def test_captions_early_question_long_answer_then_a_hand_off_in_a_short_talk_is_
     assert d.needs_review or (
         d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
     ), d
+
+
+def test_captions_a_late_quick_question_may_be_the_second_question_of_q_and_a() -> None:
+    """No closing; the first question of Q&A reads like a statement, the presenter answers at
+    length, then a quick question: cutting just before that one would publish the first."""
+    s = captions_session([])
+    first = s.say(None, "We saw much the same in our own experiments last year.", 5)
+    s.present(None, 3)
+    s.say(None, "So is it overrated then?", 2)
+    s.present(None, 3)
+    s.say(None, "Let me open it up to everyone else as well.", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d

@@ -39,7 +39,10 @@ goes at the earliest strong hand-off remark before it, or at that question when 
 presenter's question to the room ("Thoughts?"). A member's question there is held (the first
 question of Q&A may read like a statement, so this one may be the second), as is anything after a
 quick question near the expected end unless a remark that opens Q&A ("let's open it up", not
-"questions from the chat") follows. The result always lies within ``[0, recording end]``.
+"questions from the chat") or the presenter asking the room for questions follows. Questions
+passed over only for coming well before the expected end stay suspect: held when the talk then
+ends before three quarters of the expected length, when a short run follows them, or when they
+fall in the 5 minutes before the hand-off. The result always lies within ``[0, recording end]``.
 """
 
 from __future__ import annotations
@@ -424,8 +427,8 @@ def _by_remarks(
         " ".join(c.text for c in cues[found : found + 3])
     ):
         # A question near the expected end, then statements, then "let's take questions": the
-        # statements may be the answer to the first question of Q&A. Cut before the question.
-        return _before_late_question(cues, expected_s, onset, ev)
+        # statements may be the answer to a question of Q&A.
+        return _late_question(onset, ev)
     # Questions just before the hand-off may mean Q&A began earlier, unless the presenter took
     # the floor back after them ("No? OK, let's keep going."): those were a question pause.
     since = h.start_ms - CC_QUESTIONS_WINDOW_S * 1000
@@ -547,19 +550,17 @@ def _asks_between(kinds: Sequence[str | None], a: captions.Run, b: captions.Run)
     return sum(1 for k in kinds[a.last + 1 : b.first] if k == captions.ASK)
 
 
-def _before_late_question(
-    cues: Sequence[Cue], expected_s: float, onset: _Onset, ev: list[str]
-) -> BoundaryDecision:
-    """Cut before a quick question near the expected end that nothing showed to be a pause: it
-    may have been the first question of Q&A (an over-trim at worst, like the labelled path's)."""
+def _late_question(onset: _Onset, ev: list[str]) -> BoundaryDecision:
+    """A quick question near the expected end that nothing showed to be a pause: it may have been
+    the first question of Q&A, the rest its answer; or the second, after a first one that reads
+    like a statement ("I work on something similar ..."). Cutting before it could keep that one,
+    so only an organizer can place the cut."""
     assert onset.late_at is not None
     s = onset.sentences[onset.late_at]
     ev.append(f"a question near the expected end at {_clock(s.start_ms)}: {s.text[:80]!r}")
-    ratio = (s.start_ms - cues[0].start_ms) / 1000 / expected_s
-    if not EARLY_RATIO <= ratio <= LATE_RATIO:
-        return _hold(f"cut at {_clock(s.start_ms)} is far from the club's usual length", ev)
-    why = "cut before a question near the expected end; what followed may have been its answer"
-    return BoundaryDecision(s.start_ms / 1000, False, 0.5, why, ev)
+    return _hold(
+        "a question near the expected end, and nothing after it shows the talk went on", ev
+    )
 
 
 def _by_text(
@@ -580,7 +581,7 @@ def _by_text(
     ):
         # the "interruption" may have been the first question of Q&A, the rest its answer;
         # unless the presenter then asked the room for questions, as one does after a talk
-        return _before_late_question(cues, expected_s, onset, ev)
+        return _late_question(onset, ev)
     safe_until_ms = origin_ms + ANSWER_RISK_RATIO * expected_s * 1000
     if onset.early and (
         (onset.early[-1][1] == onset.run_start_ms and onset.run_s < LONG_STRETCH_S)
