@@ -70,15 +70,15 @@ _RESUME = re.compile(
 _PART = (
     r"(?:results|method|methods|methodology|experiments?|evaluation|ablations?|analysis|"
     r"related work|conclusions?|limitations|background|setup|architecture|training|dataset|data|"
-    r"discussion section|appendix|proofs?|theory|model|approach|interesting part|main part|"
-    r"second part|last part|final part|next slides?)"
+    r"discussion section|appendix|proofs?|theory|model|approach|second part|last part|"
+    r"final part)"
 )
 _SECTION_START = re.compile(
     r"^(?:(?:ok|okay|alright|all right|right|so|and|now|um|uh),?\s+){0,3}"
     r"(?:(?:now|next),?\s+(?:for\s+|on to\s+|to\s+)?(?:the\s+)?"
     + _PART
     + r"|let(?:'s| us| me) (?:go|move|turn|get|jump|switch|talk) (?:on |over )?(?:to|about)\s+"
-    r"(?:the\s+)?" + _PART + r"|let me switch slides|section \d+)"
+    r"(?:the\s+)?" + _PART + r"|section \d+)"
     r"(?:,?\s+(?:now|then|next))?\s*[.!]$"
 )
 # Remarks that end a talk and could hardly end an answer in Q&A ("that's all I have on that" or
