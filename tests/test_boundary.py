@@ -866,3 +866,22 @@ def test_captions_a_late_quick_question_may_be_the_second_question_of_q_and_a() 
     assert d.needs_review or (
         d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
     ), d
+
+
+def test_captions_a_silence_then_statements_to_the_end_are_not_no_q_and_a() -> None:
+    """A one-question Q&A after a silence, where the question reads like a statement and so
+    does the answer: not "the recording holds no Q&A"."""
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    s.silence(60)
+    s.say(None, "I read section six rather differently.", 4)
+    s.present(None, 1)
+    d = detect_boundary(s.cues)
+    assert d.needs_review, d
+
+
+def test_captions_statements_after_a_closing_like_remark_are_not_no_q_and_a() -> None:
+    s = captions_session(["Thanks, everyone."])
+    s.say(None, "I read section six rather differently.", 4)
+    s.present(None, 1)
+    d = detect_boundary(s.cues)
+    assert d.needs_review, d

@@ -87,6 +87,7 @@ CC_PAUSE_MAX_ASKS = 6  # ... with at most this many questions
 CC_INTERJECTION_MAX_ASKS = 4  # an unresumed pause or interruption well before the expected end,
 CC_INTERJECTION_MAX_S = 120.0  # ... this short, then statements again
 CC_QUICK_MAX_S, CC_QUICK_MAX_WORDS = 30.0, 12  # one quick question answered in passing
+CC_SILENCE_S = 20.0  # captions: a silence this long inside the last run of statements
 
 
 @dataclass(frozen=True)
@@ -593,6 +594,25 @@ def _by_text(
         return _hold("questions passed over as mid-talk, but the talk may have ended there", ev)
     if at is None:
         ev.append("no question, reply or steering after it")
+        tail = [c for c in cues if c.start_ms >= onset.run_start_ms]
+        gaps = [(b.start_ms - a.end_ms) / 1000 for a, b in pairwise(tail)]
+        if any(g >= CC_SILENCE_S for g in gaps):
+            # a talk does not stop for a minute and go on; Q&A may start after a silence, with a
+            # first question that reads like a statement
+            return _hold("a long silence, then more speech that reads like statements", ev)
+        closing = next(
+            (
+                i
+                for i, c in enumerate(tail)
+                if handoff_strength(c.text) >= 1 and not is_resume(c.text)
+            ),
+            None,
+        )
+        if closing is not None and any(
+            c.start_ms > tail[closing].end_ms + AFTER_HANDOFF_S * 1000 for c in tail[closing + 1 :]
+        ):
+            ev.append(f"a closing-like remark at {_clock(tail[closing].start_ms)}")
+            return _hold("more speech after a closing-like remark: Q&A may have started", ev)
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
     ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")
