@@ -28,6 +28,7 @@ import os
 import resource
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,10 +216,32 @@ def main() -> None:
     ap.add_argument(
         "--profile", type=Path, help="write a cProfile of the archive child here (slows it)"
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure N times (each a fresh server, bucket and database) and print the medians",
+    )
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    result = run_one(args.gb, args.workdir, args.profile)
-    print(json.dumps({"gb": args.gb, **result}), flush=True)
+    ratios, baselines, archives = [], [], []
+    for _ in range(args.repeat):
+        load = os.getloadavg()[0]
+        result = run_one(args.gb, args.workdir, args.profile)
+        print(json.dumps({"gb": args.gb, "load_1min": round(load, 2), **result}), flush=True)
+        ratios.append(result["ratio"])
+        baselines.append(result["baseline_s"])
+        archives.append(result["archive_s"])
+    if args.repeat > 1:
+        summary = {
+            "runs": args.repeat,
+            "median_baseline_s": statistics.median(baselines),
+            "median_archive_s": statistics.median(archives),
+            "median_ratio": statistics.median(ratios),
+            "ratio_range": [min(ratios), max(ratios)],
+            "runs_within_1_5x": sum(r <= 1.5 for r in ratios),
+        }
+        print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":
