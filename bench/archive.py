@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import shutil
 import statistics
@@ -165,24 +164,30 @@ def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any
             os.sync()
             started = datetime.now(UTC)
             t2 = time.perf_counter()
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    *(["-m", "cProfile", "-o", str(profile)] if profile else []),
-                    *["-m", "zoomclub", "archive", inst.uuid, "--json"],
-                ],
-                env=env, cwd=run_dir, capture_output=True, text=True, check=False,
-            )  # fmt: skip
+            out_path, err_path = run_dir / "archive.out", run_dir / "archive.err"
+            with out_path.open("w") as out, err_path.open("w") as err:
+                child = subprocess.Popen(
+                    [
+                        sys.executable,
+                        *(["-m", "cProfile", "-o", str(profile)] if profile else []),
+                        *["-m", "zoomclub", "archive", inst.uuid, "--json"],
+                    ],
+                    env=env, cwd=run_dir, stdout=out, stderr=err, text=True,
+                )  # fmt: skip
+                # wait4: this child's own peak RSS (and that of the ffmpeg it waited for), not
+                # that of every child the bench ever had (rclone's, from an earlier repeat)
+                _, status, usage = os.wait4(child.pid, 0)
             t_archive = time.perf_counter() - t2
             ended = datetime.now(UTC)
+            stdout, stderr = out_path.read_text(), err_path.read_text()
             # its log lines, between the moments it started and ended: a timeline of the run
             (run_dir / "archive.log").write_text(
-                f"{started.isoformat()} child started\n{proc.stderr}{ended.isoformat()} child ended\n"
+                f"{started.isoformat()} child started\n{stderr}{ended.isoformat()} child ended\n"
             )
-            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            if proc.returncode != 0:
-                raise RuntimeError(proc.stderr[-3000:])
-            outcome = json.loads(proc.stdout.strip().splitlines()[-1])
+            peak_kib = usage.ru_maxrss
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(stderr[-3000:])
+            outcome = json.loads(stdout.strip().splitlines()[-1])
             api_calls = len([r for r in emu.requests if r.host == "api"])
             downloads = len([r for r in emu.requests if r.host == "web" and "/rec/" in r.path])
     finally:
@@ -198,7 +203,7 @@ def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any
         "archive_s": round(t_archive, 2),
         "ratio": round(t_archive / baseline, 2),
         "archive_peak_rss_mib": round(peak_kib / 1024, 1),
-        "peak_rss_note": "largest RSS of any waited child: the CLI, its ffmpeg, or curl",
+        "peak_rss_note": "the CLI's own peak RSS or that of an ffmpeg it ran, whichever is larger",
         "status": outcome["status"],
         "published_duration_s": outcome.get("published_duration_s"),
         "zoom_api_calls": api_calls,
