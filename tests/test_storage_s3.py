@@ -299,3 +299,17 @@ def test_parts_carry_their_sha256_and_md5_only_when_asked(
 
 def _text(value: str | bytes | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def test_a_server_that_cannot_list_uploads_is_not_an_error(
+    rclone_s3: S3Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """rclone answers ListMultipartUploads with NoSuchUpload; the clean-up before every archive
+    must neither fail nor warn about it each time."""
+    for name, value in rclone_s3.env.items():
+        monkeypatch.setenv(name, value)
+    s = storage_with(rclone_s3, make_s3_client(rclone_s3.endpoint_url))
+    with caplog.at_level("INFO", logger="zoomclub.storage.s3"):
+        assert s.abort_stale_uploads("sessions/", older_than_s=3600) == 0
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert "cannot list multipart uploads" in caplog.records[0].getMessage()

@@ -402,8 +402,12 @@ class S3Storage:
                     if _aware(u["Initiated"]) <= cutoff
                 ]
         except StorageError as exc:
-            if is_unsupported(exc):
-                log.warning(
+            # rclone's `serve s3` answers the listing with NoSuchUpload (HTTP 404); a listing
+            # cannot legitimately fail that way, so it means the same as NotImplemented.
+            if is_unsupported(exc) or getattr(exc, "code", "") == "NoSuchUpload":
+                # Said at info level: it is the server's nature, and this runs before every
+                # archive (a warning each time would train organizers to ignore warnings).
+                log.info(
                     "storage: %s cannot list multipart uploads; it must expire them itself",
                     self.description,
                 )
