@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import subprocess
+import tempfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import av
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zoomclub.errors import MediaError
@@ -593,3 +594,64 @@ def test_tables_that_disagree_with_the_demuxer_are_not_trusted(media: dict[str, 
         # a table that stops one packet short of what the demuxer finds
         short = replace(good, dts=good.dts[:-1], pts=good.pts[:-1], duration=good.duration[:-1])
         assert not agrees(c, st, short, short.dts[-1], None)
+
+
+def _moov_span(data: bytes) -> tuple[int, int]:
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = int.from_bytes(data[pos : pos + 4], "big"), data[pos + 4 : pos + 8]
+        if kind == b"moov":
+            return pos + 8, pos + size
+        pos += size
+    raise AssertionError("no moov")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_damaged_index_never_crashes_and_never_understates_the_end(
+    media: dict[str, Path], data: st.DataObject
+) -> None:
+    """Bytes of the moov changed at random: reading the tables gives tables or None, probe gives
+    a MediaError or a result whose streams end no earlier than the demuxer's packets say."""
+    src = media["talk.mp4"].read_bytes()
+    start, end = _moov_span(src)
+    damaged = bytearray(src)
+    for pos, value in data.draw(
+        st.lists(
+            st.tuples(st.integers(start, end - 1), st.integers(0, 255)), min_size=1, max_size=6
+        )
+    ):
+        damaged[pos] = value
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "damaged.mp4"
+        path.write_bytes(bytes(damaged))
+        tables = read_tables(path)
+        assert tables is None or all(isinstance(t.data_end, int) for t in tables.values())
+        try:
+            fast = probe(path)
+        except MediaError:
+            return
+        try:
+            slow = probe_packets(path)
+        except MediaError:
+            return
+        for a, b in zip(fast.streams, slow.streams, strict=True):
+            assert a.end_s >= b.end_s - 1e-9
+
+
+def test_a_track_without_codec_parameters_is_a_media_error(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # The video track's minf box under another name: libav keeps the stream but has no codec
+    # parameters for it. That was an AttributeError traceback; it must be a one-line MediaError.
+    data = bytearray(media["talk.mp4"].read_bytes())
+    start, _ = _moov_span(bytes(data))
+    at = data.index(b"minf", start)
+    data[at : at + 4] = b"mXnf"
+    bad = tmp_path / "no-codec.mp4"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(MediaError, match="no codec parameters") as exc:
+        probe(bad)
+    assert "\n" not in str(exc.value)

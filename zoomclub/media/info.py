@@ -252,6 +252,8 @@ def _stream_info(
     s: Any, t: Track, start: dict[int, int], end: dict[int, int], n: int
 ) -> StreamInfo:
     cc = s.codec_context
+    if cc is None:  # libav found the stream but no decoder parameters for it (a damaged header)
+        raise MediaError(f"the {t.kind} stream has no codec parameters (damaged file?)")
     extradata = bytes(cc.extradata or b"")
     return StreamInfo(
         index=t.index,

@@ -33,6 +33,10 @@ _WANTED = frozenset(
     {b"tkhd", b"mdhd", b"hdlr", b"elst", b"stts", b"ctts", b"stsz", b"stsc", b"stco", b"co64"}
 )
 _MAX_MOOV = 256 << 20  # an index bigger than this is not a recording we know how to read
+# Samples per track we expand into arrays (an hour of 30 fps video is 108,000; a day of 60 fps
+# video plus audio is under 10 million). A damaged or hostile count beyond it must not make us
+# allocate gigabytes: such a file is left to the demuxer.
+_MAX_SAMPLES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -257,11 +261,15 @@ def _track(buf: bytes, start: int, end: int, movie_scale: int) -> SampleTable | 
     # sizes (and how many samples there are)
     a = box[b"stsz"][0]
     fixed, n = struct.unpack_from(">II", buf, a + 4)
+    if n > _MAX_SAMPLES:
+        return None
     sizes = _u32s(buf, a + 12, n) if fixed == 0 else None
 
     # decode times and durations
     a = box[b"stts"][0]
     pairs = _u32s(buf, a + 8, 2 * struct.unpack_from(">I", buf, a + 4)[0])
+    if sum(pairs[0::2]) != n:
+        return None  # checked before expanding: a damaged count could ask for billions
     dts: array[int] = array("q")
     duration: array[int] = array("q")
     t = shift
@@ -279,6 +287,8 @@ def _track(buf: bytes, start: int, end: int, movie_scale: int) -> SampleTable | 
     if b"ctts" in box:
         a = box[b"ctts"][0]
         pairs = _u32s(buf, a + 8, 2 * struct.unpack_from(">I", buf, a + 4)[0])
+        if sum(pairs[0::2]) != n:
+            return None
         offsets: list[int] = []
         for count, off in zip(pairs[0::2], pairs[1::2], strict=True):
             if off >= 1 << 31:
@@ -347,9 +357,11 @@ def _data_end(
     end = 0
     s = 0
     chunks = len(chunk_offsets)
+    if chunks > n:
+        return None  # every chunk holds at least one sample
     for r, (first, per) in enumerate(zip(firsts, per_chunk, strict=True)):
         last = firsts[r + 1] - 1 if r + 1 < len(firsts) else chunks
-        if first < 1 or last > chunks or last < first - 1:
+        if first < 1 or last > chunks or last < first - 1 or per < 1:
             return None
         if s + per * (last - first + 1) > n:
             return None
