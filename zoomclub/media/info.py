@@ -201,8 +201,8 @@ def probe(path: Path) -> MediaInfo:
                 _stream_info(
                     container.streams[t.index],
                     t,
-                    {t.index: tables[t.index].start() or 0},
-                    {t.index: tables[t.index].end()},
+                    tables[t.index].start() or 0,
+                    tables[t.index].end(),
                     len(tables[t.index]),
                 )
                 for t in wanted
@@ -237,7 +237,14 @@ def probe_packets(path: Path) -> MediaInfo:
                     "packets (truncated file?)"
                 )
         infos = tuple(
-            _stream_info(container.streams[t.index], t, start, end, count[t.index]) for t in wanted
+            _stream_info(
+                container.streams[t.index],
+                t,
+                start.get(t.index, 0),
+                end.get(t.index, 0),
+                count[t.index],
+            )
+            for t in wanted
         )
     return _media_info(path, infos)
 
@@ -248,9 +255,8 @@ def _media_info(path: Path, infos: tuple[StreamInfo, ...]) -> MediaInfo:
     return MediaInfo(duration_s=max(s.end_s for s in infos), streams=infos)
 
 
-def _stream_info(
-    s: Any, t: Track, start: dict[int, int], end: dict[int, int], n: int
-) -> StreamInfo:
+def _stream_info(s: Any, t: Track, start: int, end: int, n: int) -> StreamInfo:
+    """``start``/``end``: the earliest presented pts and the latest pts + duration, in ticks."""
     cc = s.codec_context
     if cc is None:  # libav found the stream but no decoder parameters for it (a damaged header)
         raise MediaError(f"the {t.kind} stream has no codec parameters (damaged file?)")
@@ -259,8 +265,8 @@ def _stream_info(
         index=t.index,
         kind="video" if t.kind == "video" else "audio",
         codec=cc.name or "unknown",
-        end_s=float(end.get(t.index, 0) * t.time_base),
-        start_s=float(start.get(t.index, 0) * t.time_base),
+        end_s=float(end * t.time_base),
+        start_s=float(start * t.time_base),
         packets=n,
         width=cc.width if t.kind == "video" else None,
         height=cc.height if t.kind == "video" else None,

@@ -22,15 +22,16 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from zoomclub.media.plan import Packet
+from zoomclub.media.plan import rescale
 
 _CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"})
 _WANTED = frozenset(
-    {b"tkhd", b"mdhd", b"hdlr", b"elst", b"stts", b"ctts", b"stsz", b"stsc", b"stco", b"co64"}
+    {b"tkhd", b"mdhd", b"elst", b"stts", b"ctts", b"stsz", b"stsc", b"stco", b"co64"}
 )
 _MAX_MOOV = 256 << 20  # an index bigger than this is not a recording we know how to read
 # Samples per track we expand into arrays (an hour of 30 fps video is 108,000; a day of 60 fps
@@ -44,7 +45,6 @@ class SampleTable:
     """One track's samples in decode order, timestamps as ffmpeg's demuxer gives them."""
 
     track_id: int
-    handler: str  # "vide", "soun", ...
     timescale: int
     dts: array[int]
     pts: array[int]
@@ -57,10 +57,6 @@ class SampleTable:
     def discard(self, i: int) -> bool:
         """Wholly before the edit's start (codec priming): demuxed but not presented."""
         return self.pts[i] + self.duration[i] <= 0
-
-    def packets(self, stream: int) -> Iterator[Packet]:
-        for pts, dts, dur in zip(self.pts, self.dts, self.duration, strict=True):
-            yield Packet(stream=stream, pts=pts, dts=dts, duration=dur, discard=pts + dur <= 0)
 
     def end(self) -> int:
         """The latest ``pts + duration`` of any sample (0 when there are none)."""
@@ -242,7 +238,7 @@ def _track(buf: bytes, start: int, end: int, movie_scale: int) -> SampleTable | 
     box: dict[bytes, tuple[int, int]] = {}
     if not _collect(buf, start, end, box):
         return None
-    if not {b"tkhd", b"mdhd", b"hdlr", b"stts", b"stsz", b"stsc"} <= box.keys():
+    if not {b"tkhd", b"mdhd", b"stts", b"stsz", b"stsc"} <= box.keys():
         return None
     if b"stco" not in box and b"co64" not in box:
         return None
@@ -250,7 +246,6 @@ def _track(buf: bytes, start: int, end: int, movie_scale: int) -> SampleTable | 
     track_id = struct.unpack_from(">I", buf, a + (20 if buf[a] == 1 else 12))[0]
     a = box[b"mdhd"][0]
     timescale = struct.unpack_from(">I", buf, a + (20 if buf[a] == 1 else 12))[0]
-    handler = buf[box[b"hdlr"][0] + 8 : box[b"hdlr"][0] + 12].decode("latin-1")
     if timescale <= 0:
         return None
 
@@ -303,7 +298,7 @@ def _track(buf: bytes, start: int, end: int, movie_scale: int) -> SampleTable | 
     data_end = _data_end(buf, box, n, fixed, sizes)
     if data_end is None:
         return None
-    return SampleTable(track_id, handler, timescale, dts, pts, duration, data_end)
+    return SampleTable(track_id, timescale, dts, pts, duration, data_end)
 
 
 def _edit_shift(
@@ -330,8 +325,7 @@ def _edit_shift(
             return None
         if delay and movie_scale <= 0:
             return None
-        # av_rescale rounds halves away from zero
-        offset = (delay * timescale * 2 + movie_scale) // (2 * movie_scale) if delay else 0
+        offset = rescale(delay, Fraction(timescale, movie_scale)) if delay else 0
         return offset - int(media_time)
     return 0
 

@@ -81,7 +81,12 @@ class CutPlan:
 
 def to_us(ts: int, time_base: Fraction) -> int:
     """``av_rescale_q(ts, time_base, 1/1000000)`` with AV_ROUND_NEAR_INF (halves away from 0)."""
-    x = ts * time_base * 1_000_000
+    return rescale(ts, time_base * 1_000_000)
+
+
+def rescale(ts: int, factor: Fraction) -> int:
+    """``ts * factor`` rounded like libav's ``av_rescale`` (AV_ROUND_NEAR_INF: halves away from 0)."""
+    x = ts * factor
     n, d = x.numerator, x.denominator
     q, r = divmod(abs(n), d)
     if 2 * r >= d:
