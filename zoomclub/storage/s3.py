@@ -49,7 +49,6 @@ from zoomclub.storage.s3_multipart import (
     MIN_PART,
     MultipartUpload,
     UploadPlan,
-    part_md5s,
     plan_file,
 )
 
@@ -209,8 +208,11 @@ class S3Storage:
             return False
         if current.content_type != content_type or etag is None:
             return False
-        md5s = plan.part_md5 or (part_md5s(path, plan) if path is not None else ())
-        return bool(md5s) and etag == plan.etag(md5s)
+        if not plan.part_md5:  # the upload would not send MD5s: hash them only for this check
+            if path is None:
+                return False
+            plan = plan_file(path, plan.size, plan.part_size, md5=True)
+        return etag == plan.etag()
 
     def _skip(self, key: str, current: ObjectInfo | None) -> ObjectInfo:
         assert current is not None

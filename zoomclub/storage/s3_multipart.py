@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from zoomclub import failpoints
 from zoomclub.errors import StorageError
 from zoomclub.storage.base import CHUNK, TransferStats
-from zoomclub.storage.s3_client import b64, translate_error, translate_errors, unquote_etag
+from zoomclub.storage.s3_client import b64, translate_error, translate_errors
 
 # One logger for the whole S3 backend, so its lines read the same as before this module existed.
 log = logging.getLogger("zoomclub.storage.s3")
@@ -32,7 +32,7 @@ class UploadPlan:
 
     ``part_sha256`` has one digest per part (the x-amz-checksum-sha256 of each). ``part_md5`` has
     one per part when Content-MD5 is sent (single PUTs, and servers without SHA-256 checksums);
-    it is empty otherwise and :func:`part_md5s` computes it when an ETag must be predicted.
+    it is empty otherwise (``plan_file(..., md5=True)`` computes it when an ETag must be predicted).
     """
 
     size: int
@@ -49,9 +49,10 @@ class UploadPlan:
     def multipart(self) -> bool:
         return self.parts > 1
 
-    def etag(self, md5s: tuple[bytes, ...] | None = None) -> str:
-        """The ETag S3 gives this content uploaded with this plan (the MD5 scheme)."""
-        md5s = md5s if md5s is not None else self.part_md5
+    def etag(self) -> str:
+        """The ETag S3 gives this content uploaded with this plan (the MD5 scheme; needs
+        ``part_md5``)."""
+        md5s = self.part_md5
         if not self.multipart:
             return md5s[0].hex()
         return f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"  # noqa: S324
@@ -107,25 +108,6 @@ def _update(sha: Any, md5: Any, block: bytes) -> None:
         md5.update(block)
 
 
-def part_md5s(path: Path, plan: UploadPlan) -> tuple[bytes, ...]:
-    """Each part's MD5 (for predicting an ETag when the plan did not compute them)."""
-    if plan.part_md5:
-        return plan.part_md5
-    out = []
-    try:
-        with open(path, "rb") as f:
-            for _ in range(plan.parts):
-                h = hashlib.md5()  # noqa: S324
-                n = 0
-                while n < plan.part_size and (block := f.read(min(CHUNK, plan.part_size - n))):
-                    h.update(block)
-                    n += len(block)
-                out.append(h.digest())
-    except OSError as exc:
-        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return tuple(out)
-
-
 @dataclass(frozen=True)
 class MultipartUpload:
     """One file going up to ``bucket`` as the object ``full`` in a multipart upload."""
@@ -139,8 +121,8 @@ class MultipartUpload:
     checksums: bool
     where: str  # the storage's description, for messages
 
-    def run(self, content_type: str, concurrency: int, stats: TransferStats) -> str | None:
-        """Concurrent parts, completed only when all are in; returns the object's ETag."""
+    def run(self, content_type: str, concurrency: int, stats: TransferStats) -> None:
+        """Concurrent parts, completed only when all are in."""
         key, full, plan = self.key, self.full, self.plan
         extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksums else {}
         with translate_errors(f"start multipart upload of {key} in {self.where}"):
@@ -174,7 +156,7 @@ class MultipartUpload:
                     raise failed.exception()  # type: ignore[misc]
             parts = [f.result() for f in futures]
             with translate_errors(f"complete multipart upload of {key} in {self.where}"):
-                done_resp = self.client.complete_multipart_upload(
+                self.client.complete_multipart_upload(
                     Bucket=self.bucket,
                     Key=full,
                     UploadId=upload_id,
@@ -188,7 +170,6 @@ class MultipartUpload:
             raise translate_error(exc, f"upload {key} to {self.where}") from exc
         stats.record_upload(plan.size)
         log.info("storage: put %s (%d bytes, %d parts)", key, plan.size, plan.parts)
-        return unquote_etag(done_resp.get("ETag"))
 
     def _upload_part(self, upload_id: str, number: int, stop: threading.Event) -> dict[str, Any]:
         if stop.is_set():
