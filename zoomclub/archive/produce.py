@@ -19,6 +19,7 @@ from zoomclub.archive.plan import Segment, SegmentPlan, map_cut, offsets
 from zoomclub.errors import ArchiveError
 
 if TYPE_CHECKING:
+    from zoomclub.media import MediaInfo
     from zoomclub.storage.base import ObjectInfo, Storage
     from zoomclub.wiring import Services
     from zoomclub.zoom.models import RecordingSet
@@ -117,7 +118,7 @@ def cut_outputs(
     files: dict[str, Path] = {}
     lengths: dict[str, float] = {}
 
-    def cut(kind: str, name: str) -> Any:
+    def cut(kind: str, name: str) -> MediaInfo | None:
         inputs = [
             (local[f"{p.segment}:{kind}"], p.end_s) for p in parts if f"{p.segment}:{kind}" in local
         ]
@@ -127,22 +128,22 @@ def cut_outputs(
         # downloads, which are), so a power cut cannot lead to publishing a half-written file.
         return concat(inputs, out_dir / name, durable=False)
 
+    def done(kind: str, name: str, info: MediaInfo | None) -> None:
+        if info is None:
+            return
+        failpoints.hit("after-cut-" + kind)
+        if cut_s is not None and info.end_s > cut_s + 0.05:
+            raise ArchiveError(f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s")
+        files[name] = out_dir / name
+        lengths[name] = info.duration_s
+        ready(name, out_dir / name)
+
     # The audio is cut beside the video: ffmpeg's stream copy of the video keeps one core busy
     # and the audio's own ffmpeg fits on the other. The video goes to the uploader first.
     with ThreadPoolExecutor(1, thread_name_prefix="cut-audio") as side:
         audio = side.submit(cut, "audio", "audio.m4a")
-        for kind, name in (("video", "video.mp4"), ("audio", "audio.m4a")):
-            info = cut(kind, name) if kind == "video" else audio.result()
-            if info is None:
-                continue
-            failpoints.hit("after-cut-" + kind)
-            if cut_s is not None and info.end_s > cut_s + 0.05:
-                raise ArchiveError(
-                    f"{name} ends at {info.end_s:.3f} s, past the cut at {cut_s:.3f} s"
-                )
-            files[name] = out_dir / name
-            lengths[name] = info.duration_s
-            ready(name, out_dir / name)
+        done("video", "video.mp4", cut("video", "video.mp4"))
+        done("audio", "audio.m4a", audio.result())
     if cues and any(s.transcript for s in plan.kept):
         kept = cut_cues(cues, round(cut_s * 1000)) if cut_s is not None else list(cues)
         text = render_vtt(kept)

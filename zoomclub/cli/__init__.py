@@ -11,30 +11,30 @@ import click
 from zoomclub import __version__
 from zoomclub.errors import ZoomclubError
 
-# command name -> the module under zoomclub.cli that defines it (in its COMMANDS). A module is
-# imported only when its command runs (or help lists it): `zoomclub archive` does not pay for the
-# scheduler, the web server and the emulator at start-up.
-_MODULES = {
-    "config": "config",
-    "demo": "demo",
-    "archive": "archive",
-    "boundary": "boundary",
-    "review": "review",
-    "schedule": "schedule",
-    "meeting": "meeting",
-    "run": "run",
-    "site": "site",
-    "emulator": "emulator",
-}
+# Each command lives in the module of the same name under zoomclub.cli (in its COMMANDS). A
+# module is imported only when its command runs (or help lists it): `zoomclub archive` does not
+# pay for the scheduler, the web server and the emulator at start-up.
+_COMMANDS = (
+    "config",
+    "demo",
+    "archive",
+    "boundary",
+    "review",
+    "schedule",
+    "meeting",
+    "run",
+    "site",
+    "emulator",
+)
 
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_MODULES})
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in _MODULES and cmd_name not in self.commands:
-            module = importlib.import_module(f"zoomclub.cli.{_MODULES[cmd_name]}")
+        if cmd_name in _COMMANDS and cmd_name not in self.commands:
+            module = importlib.import_module(f"zoomclub.cli.{cmd_name}")
             for cmd in module.COMMANDS:
                 self.add_command(cmd)
         return super().get_command(ctx, cmd_name)
