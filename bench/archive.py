@@ -40,9 +40,8 @@ import boto3
 import requests
 from botocore.config import Config
 
-# bench/ is on sys.path when this runs as a script: share the rclone start-up with s3_upload.py
-from s3_upload import start_rclone  # type: ignore[import-not-found]
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for tests/
+from tests.fixtures_s3 import start_rclone
 from zoomclub.clock import FakeClock
 from zoomclub.demo.script import DemoSession, demo_transcript
 from zoomclub.emulator import Segment, ZoomEmulator

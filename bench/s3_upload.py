@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import resource
 import secrets
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.fixtures_s3 import start_rclone
 from zoomclub.storage import open_storage
 
 MiB = 2**20
@@ -50,36 +48,6 @@ def make_file(path: Path, size: int) -> str:
             f.write(chunk)
             h.update(chunk)
     return h.hexdigest()
-
-
-def start_rclone(base: Path, access: str, secret: str) -> tuple[subprocess.Popen[bytes], str]:
-    binary = Path(sysconfig.get_path("scripts")) / "rclone"
-    (base / "data" / "bench").mkdir(parents=True)
-    log = open(base / "rclone.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(
-        [
-            binary,
-            "serve",
-            "s3",
-            "--auth-key",
-            f"{access},{secret}",
-            "--addr",
-            "127.0.0.1:0",
-            "--config",
-            str(base / "rclone.conf"),
-            str(base / "data"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(400):
-        m = re.search(
-            r"Starting s3 server on \[(http://[\d.:]+)", (base / "rclone.log").read_text()
-        )
-        if m:
-            return proc, m.group(1)
-        time.sleep(0.05)
-    raise SystemExit("rclone did not start")
 
 
 def main() -> None:
@@ -108,7 +76,7 @@ def main() -> None:
             access, secret = "AKIA" + secrets.token_hex(8).upper(), secrets.token_hex(20)
             os.environ.update(AWS_ACCESS_KEY_ID=access, AWS_SECRET_ACCESS_KEY=secret)
             if args.server == "rclone":
-                proc, endpoint = start_rclone(base, access, secret)
+                proc, endpoint = start_rclone(base, access, secret, buckets=("bench",))
             else:
                 from moto.server import ThreadedMotoServer
 

