@@ -706,23 +706,26 @@ def test_captions_late_quick_question_then_asking_for_questions_is_the_talk() ->
 # --- labelled transcripts: what proves a last section after a late question ---
 
 
-def test_a_late_quick_question_then_a_stretch_that_asks_so_far_is_the_talk() -> None:
-    """Only a presenter mid-talk asks for questions "so far": the stretch before it was the talk,
-    whatever question came before it."""
+@pytest.mark.parametrize(
+    ("remark", "members"),
+    [
+        # Only a presenter mid-talk asks for questions "so far": the stretch before it was the
+        # talk, whatever question came before it.
+        ("Any questions so far?", ["Zoë Wójcik", "Ingrid Solberg", "Bo Chen"]),
+        # A remark that opens Q&A.
+        ("Let me stop the share. OK, thoughts?", ["Zoë Wójcik", "Ingrid Solberg"]),
+        # The presenter asking the room for questions.
+        ("So yeah, those are the results. Any questions?", ["Zoë Wójcik", "Ingrid Solberg"]),
+    ],
+)
+def test_a_late_quick_question_then_a_remark_that_confirms_the_talk_keeps_it(
+    remark: str, members: list[str]
+) -> None:
     s, _ = session(closing=None)
     s.say("Bo Chen", "Which table?", 2)
     s.present("Ada Lovelace", 3)
-    closing = s.say("Ada Lovelace", "Any questions so far?", 3)
-    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg", "Bo Chen"])
-    assert_cut_between(detect_boundary(s.cues), closing, first)
-
-
-def test_a_late_quick_question_then_a_remark_that_opens_q_and_a_is_kept() -> None:
-    s, _ = session(closing=None)
-    s.say("Bo Chen", "Which table?", 2)
-    s.present("Ada Lovelace", 3)
-    closing = s.say("Ada Lovelace", "Let me stop the share. OK, thoughts?", 3)
-    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
+    closing = s.say("Ada Lovelace", remark, 3)
+    first = s.qa("Ada Lovelace", members)
     assert_cut_between(detect_boundary(s.cues), closing, first)
 
 
@@ -788,15 +791,6 @@ def test_questions_invited_so_far_then_a_remark_that_opens_q_and_a_is_the_talk()
     s.present("Ada Lovelace", 2)
     closing = s.say("Ada Lovelace", "Let me stop the share. OK, thoughts?", 3)
     first = s.qa("Ada Lovelace", ["Ingrid Solberg", "kim"])
-    assert_cut_between(detect_boundary(s.cues), closing, first)
-
-
-def test_a_late_quick_question_then_the_presenter_asking_for_questions_is_the_talk() -> None:
-    s, _ = session(closing=None)
-    s.say("Bo Chen", "Which table?", 2)
-    s.present("Ada Lovelace", 3)
-    closing = s.say("Ada Lovelace", "So yeah, those are the results. Any questions?", 3)
-    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
     assert_cut_between(detect_boundary(s.cues), closing, first)
 
 
