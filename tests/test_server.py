@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,25 @@ class Served:
             return queue.list_items(db)
 
 
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` under uvicorn on a free loopback port, in a thread; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for a real server thread to bind, not for simulated time
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture
 def served(zoom_emulator: ZoomEmulator, tmp_path: Path) -> Iterator[Served]:
     settings = Settings(
@@ -65,20 +85,10 @@ def served(zoom_emulator: ZoomEmulator, tmp_path: Path) -> Iterator[Served]:
             health=rt.health,
         )
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)  # waiting for a real server thread to bind, not for simulated time
-    s = Served(f"http://127.0.0.1:{port}", rt, zoom_emulator)
-    s.archived = archived
-    yield s
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        s = Served(base, rt, zoom_emulator)
+        s.archived = archived
+        yield s
     if rt.scheduler.running:
         rt.scheduler.shutdown(wait=False)
     services.close()
@@ -210,23 +220,12 @@ def test_private_site_is_mounted_beside_the_api(tmp_path: Path) -> None:
             site_app=site,
         )
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        base = f"http://127.0.0.1:{port}"
-        page = requests.get(base + "/", timeout=5, allow_redirects=False)
-        assert page.status_code in (302, 303, 307, 401) or "passphrase" in page.text.lower()
-        assert requests.get(base + "/healthz", timeout=5).status_code == 200
-        admin = requests.post(base + "/admin/archive", json={"meeting": "1"}, timeout=5)
-        assert admin.status_code == 403  # no admin token configured: the endpoint is off
+        with serving(app) as base:
+            page = requests.get(base + "/", timeout=5, allow_redirects=False)
+            assert page.status_code in (302, 303, 307, 401) or "passphrase" in page.text.lower()
+            assert requests.get(base + "/healthz", timeout=5).status_code == 200
+            admin = requests.post(base + "/admin/archive", json={"meeting": "1"}, timeout=5)
+            assert admin.status_code == 403  # no admin token configured: the endpoint is off
     finally:
-        server.should_exit = True
-        thread.join(10)
         services.close()

@@ -92,16 +92,24 @@ def _set_recurrence(m: dict[str, Any], rec: dict[str, Any]) -> None:
         m["start_time"] = occ[0]["start_time"]
 
 
+def valid_meeting_body(req: Request) -> tuple[Any, Response | None]:
+    """A create/update body parsed and validated: (body, None) or (None, Zoom's error answer)."""
+    body, bad = json_body(req)
+    if bad:
+        return None, bad
+    errors = validate_body(body)
+    if errors:
+        return None, error(400, 300, "Validation Failed.", errors=errors)
+    return body, None
+
+
 def create_meeting(emu: ZoomEmulator, req: Request, args: list[str]) -> Response:
     missing = user_or_404(emu, args[0])
     if missing:
         return missing
-    body, bad = json_body(req)
+    body, bad = valid_meeting_body(req)
     if bad:
         return bad
-    errors = validate_body(body)
-    if errors:
-        return error(400, 300, "Validation Failed.", errors=errors)
     if body.get("type", 2) == 8 and not isinstance(body.get("recurrence"), dict):
         return error(
             400,
@@ -151,12 +159,9 @@ def update_meeting(emu: ZoomEmulator, req: Request, args: list[str]) -> Response
     if missing:
         return missing
     assert m is not None
-    body, bad = json_body(req)
+    body, bad = valid_meeting_body(req)
     if bad:
         return bad
-    errors = validate_body(body)
-    if errors:
-        return error(400, 300, "Validation Failed.", errors=errors)
     occ_id = req.query.get("occurrence_id")
     if occ_id and not any(o["occurrence_id"] == occ_id for o in m.get("occurrences", [])):
         return error(400, 300, "Invalid parameter: occurrence_id.")
