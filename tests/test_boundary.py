@@ -613,10 +613,29 @@ def test_captions_ending_on_a_question_to_the_room_are_cut_there() -> None:
     assert "question to the room" in d.reason
 
 
-def test_captions_that_stop_after_the_talk_hold_no_qa() -> None:
-    s = captions_session(["And that is roughly where the paper leaves it."])
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "So yeah. That's it.",
+        "I'll pause for a second in case anyone has questions.",
+        "Thanks, everyone.",
+    ],
+)
+def test_captions_that_stop_after_the_talk_hold_no_qa(ending: str) -> None:
+    s = captions_session(["And that is roughly where the paper leaves it.", ending])
     d = detect_boundary(s.cues)
     assert d.facilitation_end_s is None and not d.needs_review, d
+
+
+def test_captions_statements_that_stop_without_a_closing_are_held() -> None:
+    """No closing remark, then a question that reads like a statement and an answer that reads
+    like the talk, to the end: "no Q&A" would publish it (fresh seed 125 case31-cc)."""
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    s.say(None, "Honestly I found the writing hard to follow in places.", 4)
+    s.say(None, "I think so, yes.", 2)
+    s.present(None, 2)
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None, d
 
 
 def test_captions_pause_without_a_resume_phrase_but_a_new_section_is_a_pause() -> None:

@@ -59,6 +59,7 @@ from zoomclub.transcript.floor import Others, Stretch
 from zoomclub.transcript.phrases import (
     first_strong_handoff,
     handoff_strength,
+    is_closing_like,
     is_opening,
     is_resume,
     is_section_start,
@@ -613,6 +614,16 @@ def _by_text(
         ):
             ev.append(f"a closing-like remark at {_clock(tail[closing].start_ms)}")
             return _hold("more speech after a closing-like remark: Q&A may have started", ev)
+        last_ms = cues[-1].start_ms
+        if not any(
+            s.start_ms >= onset.run_start_ms
+            and last_ms <= s.end_ms + AFTER_HANDOFF_S * 1000
+            and is_closing_like(s.text)
+            for s in ss
+        ):
+            # The statements stop with nothing that ends a talk: the recording may have run into
+            # a Q&A whose question and answer both read like statements.
+            return _hold("the statements stop without a closing remark: Q&A may have started", ev)
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
     ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")

@@ -199,6 +199,26 @@ def is_opening(text: str) -> bool:
     return handoff_strength(t) == 2 and not _FROM_CHAT.search(t) and not qa_under_way(t)
 
 
+# Any remark a presenter ends a talk on, however soft ("So yeah. That's it.", "I'll pause in case
+# anyone has questions."): not evidence of a hand-off, only that the talk came to an end.
+_ENDS_SOFTLY = re.compile(
+    r"\bthat'?s (?:it|all|about it)\s*[.!]?\s*$|\b(?:any|anyone|anybody)\b.{0,30}\bquestions\b"
+)
+
+
+@lru_cache(maxsize=8192)
+def is_closing_like(text: str) -> bool:
+    """A remark a talk may end on: a hand-off, strong or weak, a remark that ends the talk, an
+    invitation to ask, or a bare "that's it"."""
+    t = text.replace("’", "'").lower().strip()
+    return (
+        handoff_strength(t) >= 1
+        or is_talk_ending(t)
+        or is_pause_invite(t)
+        or any(_ENDS_SOFTLY.search(sentence) for sentence in _SENTENCE_END.split(t))
+    )
+
+
 def mentions_more(text: str) -> bool:
     """ "any *other* questions", "anyone *else*": speaks of questions already asked."""
     return bool(_UNDER_WAY.search(text.replace("’", "'").lower()))
