@@ -198,6 +198,44 @@ def test_a_generic_name_shared_with_a_member_never_leaks() -> None:
     assert "generic display name" in d.reason
 
 
+def _renamed_session(renamed_to: str) -> tuple[Talk, float]:
+    """The facilitator joins as "iPhone" and is renamed early in the last section; no closing."""
+    s = Talk()
+    s.say("iPhone", "Hi everyone, can you see my screen?", 3)
+    s.say("Bo Chen", "Yes.", 1)
+    s.present("iPhone", 14)
+    s.pause("iPhone", ["Bo Chen"])
+    s.present("iPhone", 14)
+    s.pause("iPhone", ["Zoë Wójcik"])
+    s.present("iPhone", 2)
+    s.present(renamed_to, 12)
+    return s, s.t - 10.6
+
+
+def test_a_presenter_renamed_from_a_generic_name_is_read_by_the_floor() -> None:
+    """The generic name is heard only before the presenter's own name in the last stretch: no
+    member can hide behind it where the talk ends, so the first other voice is the cut."""
+    s, closing = _renamed_session("Ada Lovelace")
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "李明"])
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    assert "generic display name" not in d.reason
+
+
+def test_a_generic_name_heard_after_the_presenters_own_name_is_not_read_by_the_floor() -> None:
+    """ "iPhone" speaks again after the renamed presenter in the last stretch: it may be a member
+    asking the first question of Q&A under the same generic name."""
+    s, _ = _renamed_session("Ada Lovelace")
+    first = s.say("iPhone", "I actually work on something similar and we found it sensitive.", 6)
+    s.present("Ada Lovelace", 2)
+    s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "李明"])
+    d = detect_boundary(s.cues)
+    assert "generic display name" in d.reason
+    assert d.needs_review or (
+        d.facilitation_end_s is not None and d.facilitation_end_s <= first + 0.5
+    ), d
+
+
 def test_a_generic_name_with_a_hand_off_is_cut_at_the_hand_off() -> None:
     s, closing = session(host="Zoom user")
     first = s.qa("Zoom user", ["Zoom user", "Bo Chen"])

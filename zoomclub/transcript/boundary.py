@@ -279,7 +279,7 @@ def _by_floor(
             )
             return _hold("a discussion between two presentations; cannot tell where Q&A starts", ev)
 
-    if any(roles[i] == "P" and is_generic_name(cues[i].speaker) for i in chosen.span):
+    if _generic_may_hide_others(cues, roles, chosen):
         return _generic_presenter(cues, roles, chosen, origin_s, expected_s, ev)
 
     k = stretches.index(chosen)
@@ -336,6 +336,23 @@ def _by_floor(
         why = f"cut at {_clock(cut_s * 1000)} is far from the club's usual length"
         return BoundaryDecision(cut_s, True, 0.35, why, ev)
     return BoundaryDecision(cut_s, confidence < REVIEW_BELOW, confidence, why, ev)
+
+
+def _generic_may_hide_others(cues: Sequence[Cue], roles: Sequence[str], s: Stretch) -> bool:
+    """Could a member speaking under a presenter's generic display name ("iPhone") hide inside
+    the stretch? Only where the generic name is heard after a presenter with a name of their own
+    spoke in it: a presenter who joined as "iPhone" and was renamed before the stretch went on
+    under their own name leaves nothing hidden in the part that matters, its end."""
+    named = False
+    for i in s.span:
+        if roles[i] != "P":
+            continue
+        if is_generic_name(cues[i].speaker):
+            if named:
+                return True
+        else:
+            named = True
+    return not named
 
 
 def _generic_presenter(
