@@ -652,6 +652,32 @@ def test_captions_ending_on_a_question_to_the_room_are_cut_there() -> None:
 
 
 @pytest.mark.parametrize(
+    "invite", ["Does that make sense so far?", "Questions on this part before we go on?"]
+)
+def test_captions_ending_on_a_question_between_sections_are_cut_there(invite: str) -> None:
+    """The presenter asks for questions "so far" and never resumes: the questions that follow
+    are the Q&A, and what came before the invitation was the talk."""
+    s = captions_session([])
+    closing = s.say(None, invite, 3)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+    s = captions_session([invite])  # ... and when the recording stops there, it holds no Q&A
+    d = detect_boundary(s.cues)
+    assert d.facilitation_end_s is None and not d.needs_review, d
+
+
+def test_captions_a_members_quick_question_after_the_talk_is_not_the_presenters() -> None:
+    """ "Quick question" is said between sections, but by a member: it may be the second
+    question of Q&A, after one that read like a statement."""
+    s = captions_session(["I actually work on something similar, it was sensitive to the seed."])
+    s.say(None, "Quick question, is the retriever frozen during training?", 4)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review, d
+
+
+@pytest.mark.parametrize(
     "ending",
     [
         "So yeah. That's it.",

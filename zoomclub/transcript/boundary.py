@@ -61,8 +61,10 @@ from zoomclub.transcript.phrases import (
     handoff_strength,
     is_closing_like,
     is_opening,
+    is_pause_question,
     is_resume,
     is_section_start,
+    mentions_more,
     qa_under_way,
 )
 from zoomclub.transcript.speakers import is_generic_name
@@ -556,6 +558,14 @@ def _quick_question(
     )
 
 
+def _to_the_room(text: str) -> bool:
+    """The presenter's question to the room: "Thoughts?", "Any questions?", or one asked between
+    sections ("Does that make sense so far?"), which only a presenter mid-talk asks."""
+    return captions.is_invitation(text) or (
+        "?" in text and is_pause_question(text) and not mentions_more(text)
+    )
+
+
 def _resumes(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
     for s in ss[r.first : r.last + 1]:
         if s.start_ms > r.start_ms + RESUME_HEAD_S * 1000:
@@ -644,7 +654,7 @@ def _by_text(
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
     ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")
-    if not captions.is_invitation(s.text) or (members and members[s.first]):
+    if not _to_the_room(s.text) or (members and members[s.first]):
         # A member's question may be the second one: the first may read like a statement.
         if handoff_later:
             return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)

@@ -119,6 +119,18 @@ def is_pause_invite(text: str) -> bool:
     return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) and handoff_strength(text) < 2
 
 
+# What only a presenter in the middle of a talk asks the room ("Does that make sense so far?",
+# "Questions on this part before we go on?"); not "quick question", which a member says too.
+_PAUSE_QUESTION = re.compile(
+    r"\bso far\b|\bbefore (?:i|we) (?:move|go|continue|dive|jump|get)\b", re.IGNORECASE
+)
+
+
+def is_pause_question(text: str) -> bool:
+    """A question the presenter puts to the room between sections (see :data:`_PAUSE_QUESTION`)."""
+    return bool(_PAUSE_QUESTION.search(text.replace("’", "'"))) and handoff_strength(text) < 2
+
+
 @lru_cache(maxsize=8192)
 def is_talk_ending(text: str) -> bool:
     """A remark that ends the talk itself ("that was the last slide", "thanks for listening")."""
