@@ -667,6 +667,20 @@ def test_captions_ending_on_a_question_between_sections_are_cut_there(invite: st
     assert d.facilitation_end_s is None and not d.needs_review, d
 
 
+def test_captions_the_talk_is_not_followed_past_a_hand_off_remark() -> None:
+    """A late quick question, the rest of the talk, "let's open it up", then a short first
+    question with a long answer: the hand-off ends the talk; the chain of pauses does not run on
+    into the Q&A (where the hand-off would seem to come before the last run)."""
+    s = captions_session(["How big is the encoder in their setup?", "It's on the held-out split."])
+    s.present(None, 3)
+    closing = s.say(None, "So that's the paper. Let's open it up for questions.", 4)
+    first = s.say(None, "Can I push back a little on the main claim?", 3)
+    s.present(None, 1.5)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+
+
 def test_captions_a_members_quick_question_after_the_talk_is_not_the_presenters() -> None:
     """ "Quick question" is said between sections, but by a member: it may be the second
     question of Q&A, after one that read like a statement."""

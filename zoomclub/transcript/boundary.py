@@ -509,7 +509,8 @@ def _text_onset(
     k, late_at, early = long[0], None, []
     while k + 1 < len(rs):
         nxt = next((j for j in range(k + 1, len(rs)) if rs[j].length_s >= SUBSTANTIAL_S), None)
-        if nxt is None:
+        if nxt is None or _ends_in_handoff(ss, rs[k]):
+            # (a run that ends handing off: what follows is Q&A, never a pause in the talk)
             break
         asks = _asks_between(kinds, rs[k], rs[nxt])
         pause_s = (rs[nxt].start_ms - rs[k].end_ms) / 1000
@@ -534,6 +535,17 @@ def _text_onset(
     )
     at = r.last + 1 if r.last + 1 < len(ss) else None
     return _Onset(at, ss, r.start_ms, late_at, tuple(early), r.length_s, r.end_ms)
+
+
+def _ends_in_handoff(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
+    """Does the run end with a strong hand-off remark ("let's open it up")?"""
+    for i in range(r.last, r.first - 1, -1):
+        s = ss[i]
+        if s.start_ms < r.end_ms - floor.TAIL_S * 1000:
+            return False
+        if handoff_strength(s.text) == 2:
+            return True
+    return False
 
 
 def _quick_question(
