@@ -681,6 +681,16 @@ def test_captions_the_talk_is_not_followed_past_a_hand_off_remark() -> None:
     assert_cut_between(d, closing, first)
 
 
+def test_captions_more_or_less_in_a_closing_is_not_q_and_a_under_way() -> None:
+    """ "That's the paper, more or less." ends the talk; "more" there is not "more questions"."""
+    s = captions_session([])
+    closing = s.say(None, "That's the paper, more or less.", 3)
+    first = s.say(None, "I had a slightly different reading of section 7.", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+
+
 def test_captions_a_members_quick_question_after_the_talk_is_not_the_presenters() -> None:
     """ "Quick question" is said between sections, but by a member: it may be the second
     question of Q&A, after one that read like a statement."""

@@ -92,7 +92,7 @@ _TALK_ENDING = re.compile(
 # A hand-off that speaks of questions already asked ("any other questions?", "let's take some
 # questions from the chat too"): Q&A is under way, not starting.
 _UNDER_WAY = re.compile(
-    r"\b(?:more|other|another|else|further|remaining|again|too|as well|also|still)\b"
+    r"\b(?:more(?! or less)|other|another|else|further|remaining|again|too|as well|also|still)\b"
 )
 _ABOUT_QUESTIONS = re.compile(r"\bquestion|\bq ?& ?a\b|\bq and a\b|\bdiscuss")
 
