@@ -236,6 +236,19 @@ def test_a_generic_name_heard_after_the_presenters_own_name_is_not_read_by_the_f
     ), d
 
 
+def test_a_short_last_section_that_pauses_for_questions_was_the_talk() -> None:
+    """A quick question nobody was invited to ask, then a short stretch that ends "I'll pause for
+    a second in case anyone has questions": only a presenter mid-talk says that, so the stretch
+    was the talk, not an answer in Q&A."""
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Sorry, which table is that?", 3)
+    s.say("Ada Lovelace", "Table two.", 2)
+    s.present("Ada Lovelace", 2)
+    closing = s.say("Ada Lovelace", "I'll pause for a second in case anyone has questions.", 4)
+    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "李明"])
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
 def test_a_generic_name_with_a_hand_off_is_cut_at_the_hand_off() -> None:
     s, closing = session(host="Zoom user")
     first = s.qa("Zoom user", ["Zoom user", "Bo Chen"])

@@ -15,6 +15,7 @@ from zoomclub.transcript.captions import asks_for_questions
 from zoomclub.transcript.phrases import (
     handoff_strength,
     is_opening,
+    is_pause_for_questions,
     is_pause_invite,
     is_resume,
     is_section_start,
@@ -233,14 +234,14 @@ def tail_invites_pause(cues: Sequence[Cue], s: Stretch) -> bool:
 
 def tail_asks_so_far(cues: Sequence[Cue], s: Stretch) -> bool:
     """Did the stretch end by asking for questions "so far" (with a question mark, and not "any
-    other questions so far?")? Only a presenter in the middle of a talk asks that."""
+    other questions so far?"), or by pausing for questions in so many words? Only a presenter in
+    the middle of a talk does that."""
     for i in range(s.last, s.first - 1, -1):
         if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
             return False
-        if (
-            is_pause_invite(cues[i].text)
-            and "?" in cues[i].text
-            and not mentions_more(cues[i].text)
+        text = cues[i].text
+        if is_pause_for_questions(text) or (
+            is_pause_invite(text) and "?" in text and not mentions_more(text)
         ):
             return True
     return False

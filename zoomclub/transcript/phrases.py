@@ -113,10 +113,27 @@ def handoff_strength(text: str) -> int:
     return best
 
 
+# Pausing the talk for questions ("I'll pause for a second in case anyone has questions"); not
+# pausing the recording, which is a hand-off.
+_PAUSE_FOR_QUESTIONS = re.compile(
+    r"\bpause (?:here |now |briefly |for a (?:second|moment|minute|bit) )?"
+    r"(?:for|in case|if|to see if)\b.{0,30}\bquestions?\b",
+    re.IGNORECASE,
+)
+
+
+def is_pause_for_questions(text: str) -> bool:
+    """The presenter pausing the talk for questions, in so many words (no question mark needed):
+    said in the middle of a talk, not after answering in Q&A."""
+    return bool(_PAUSE_FOR_QUESTIONS.search(text)) and handoff_strength(text) < 2
+
+
 def is_pause_invite(text: str) -> bool:
-    """A between-sections invitation ("any questions so far?") implies more presentation to come,
-    unless a closing remark comes with it."""
-    return bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) and handoff_strength(text) < 2
+    """A between-sections invitation ("any questions so far?", "let me pause here for
+    questions") implies more presentation to come, unless a closing remark comes with it."""
+    return (
+        bool(_BETWEEN_SECTIONS.search(text.replace("’", "'"))) or is_pause_for_questions(text)
+    ) and handoff_strength(text) < 2
 
 
 # What only a presenter in the middle of a talk asks the room ("Does that make sense so far?",
