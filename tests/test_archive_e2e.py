@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -238,8 +240,11 @@ def test_review_reject_and_errors(zoom_emulator: Any, tmp_path: Path) -> None:
         reject(services, "2026-01-07-nothing")
 
 
-def test_archive_into_s3(zoom_emulator: Any, tmp_path: Path, s3_server: Any) -> None:
+def test_archive_into_s3(
+    zoom_emulator: Any, tmp_path: Path, s3_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     """The same pipeline into a real S3 server (moto, and rclone which checks SigV4)."""
+    caplog.set_level(logging.INFO, logger="zoomclub.storage.s3")
     s = session(qa_s=300, seed=2)
     inst = record(zoom_emulator, s.facilitation_s + s.qa_s, transcript(s))
     bucket = s3_server.new_bucket()
@@ -256,6 +261,13 @@ def test_archive_into_s3(zoom_emulator: Any, tmp_path: Path, s3_server: Any) -> 
     _check_nothing_after(services.storage, tmp_path, doc["boundary"]["facilitation_end_s"])
     head = s3_server.client.head_object(Bucket=bucket, Key=f"club/sessions/{KEY}/video.mp4")
     assert head["ContentType"] == "video/mp4"
+    # The video went up while ffmpeg wrote it; what session.json records is what is stored.
+    assert "video.mp4 while it is written" in caplog.text
+    assert "changed after it was sent" not in caplog.text
+    video = s3_server.client.get_object(Bucket=bucket, Key=f"club/sessions/{KEY}/video.mp4")
+    data = video["Body"].read()
+    (entry,) = [f for f in doc["files"] if f["name"] == "video.mp4"]
+    assert (entry["bytes"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
     (again,) = archive_meeting(services, inst.uuid)
     assert again.detail.get("unchanged")
 

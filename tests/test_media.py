@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import subprocess
 import tempfile
+import threading
+import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import replace
@@ -282,6 +284,113 @@ def test_trim_result_is_faststart_and_stream_copied(media: dict[str, Path], tmp_
     assert got == src  # the very same packets: no re-encode
 
 
+class FileWatcher:
+    """A follower (see zoomclub.media.cut.Follower) that reads the output while ffmpeg writes it,
+    the way the S3 upload does: every byte past ``stable_from`` as soon as the file has it."""
+
+    def __init__(self, *, accept: bool = True) -> None:
+        self.accept = accept
+        self.calls: list[str] = []
+        self.seen: list[tuple[int, bytes]] = []  # (offset, bytes) read before the writer ended
+        self.stable_from = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, path: Path, stable_from: int) -> bool:
+        self.calls.append("start")
+        self.stable_from = stable_from
+        if self.accept:
+            self._thread = threading.Thread(target=self._watch, args=(path,))
+            self._thread.start()
+        return self.accept
+
+    def _watch(self, path: Path) -> None:
+        pos = self.stable_from
+        while not self._stop.is_set():
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                size = 0
+            if size > pos:
+                with path.open("rb") as f:
+                    f.seek(pos)
+                    self.seen.append((pos, f.read(size - pos)))
+                pos = size
+            time.sleep(0.001)
+
+    def writer_done(self) -> None:
+        self.calls.append("writer_done")
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def cancel(self) -> None:
+        self.calls.append("cancel")
+
+
+def test_reserved_index_is_in_front_and_the_rest_is_written_once_in_order(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # Big enough that ffmpeg is still writing when the watcher looks: 20 copies of a clip.
+    clip = make_testsrc(tmp_path / "clip.mp4", 4, size="640x360")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"file '{clip}'\n" * 20)
+    big = tmp_path / "big.mp4"
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(big))
+    watcher = FileWatcher()
+    out = tmp_path / "roomy.mp4"
+    info = trim(big, out, 70.0, reserve_index=True, follower=watcher)
+    assert watcher.calls == ["start", "writer_done"]
+    assert moov_before_mdat(out)
+    boxes = top_level_boxes(out)
+    assert boxes[:3] == ["ftyp", "moov", "free"]
+    data = out.read_bytes()
+    assert (
+        data.index(b"mdat") + 12 <= watcher.stable_from
+    )  # the headers ffmpeg rewrites are before it
+    # What the watcher read while ffmpeg was writing is what the finished file holds.
+    assert sum(len(b) for _, b in watcher.seen) == len(data) - watcher.stable_from
+    assert len(watcher.seen) > 1  # it did see the file grow (it can tell)
+    for offset, chunk in watcher.seen:
+        assert data[offset : offset + len(chunk)] == chunk
+    assert info == probe(out)
+    src = probe(big)
+    assert [s.packets for s in info.streams] < [s.packets for s in src.streams]
+
+
+def test_index_room_too_small_falls_back_to_faststart(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoomclub.media import cut
+
+    monkeypatch.setattr(cut, "_MOOV_FIXED", 64)
+    monkeypatch.setattr(cut, "_MOOV_PER_SAMPLE", 0)
+    watcher = FileWatcher()
+    out = tmp_path / "fallback.mp4"
+    info = trim(media["talk.mp4"], out, CHANGE_S, reserve_index=True, follower=watcher)
+    assert watcher.calls == ["start", "cancel", "writer_done"]
+    plain = tmp_path / "plain.mp4"
+    trim(media["talk.mp4"], plain, CHANGE_S)
+    assert out.read_bytes() == plain.read_bytes()  # exactly what +faststart writes
+    assert info == probe(out)
+    assert {c for _, c in video_colours(out)} == {"red"}
+
+
+def test_a_follower_that_declines_gets_the_same_bytes_written(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    # Whether an upload follows the write or not, the file is the same: a resumed archive (no
+    # follower, the object exists) produces exactly what an uninterrupted one (followed) did.
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    trim(media["talk.mp4"], a, CHANGE_S, reserve_index=True, follower=FileWatcher())
+    declined = FileWatcher(accept=False)
+    trim(media["talk.mp4"], b, CHANGE_S, reserve_index=True, follower=declined)
+    assert declined.calls == ["start"]
+    assert a.read_bytes() == b.read_bytes()
+    trim(media["talk.mp4"], tmp_path / "c.mp4", CHANGE_S)  # without the room: another layout
+    assert a.read_bytes() != (tmp_path / "c.mp4").read_bytes()
+
+
 def test_trim_past_the_end_keeps_everything(media: dict[str, Path], tmp_path: Path) -> None:
     src = probe(media["seg1.mp4"])
     info = trim(media["seg1.mp4"], tmp_path / "all.mp4", 100.0)
@@ -526,10 +635,18 @@ def made_variants(media: dict[str, Path], d: Path) -> dict[str, Path]:
     trim(media["slides.mp4"], d / "slides-cut.mp4", 3.0)  # a clipped still slide
     trim(media["talk.m4a"], d / "trimmed.m4a", CHANGE_S - 0.3)
     concat([(media["seg1.mp4"], 3.0), (media["seg2.mp4"], None)], d / "joined.mp4")
+    trim(media["talk.mp4"], d / "roomy.mp4", CHANGE_S, reserve_index=True)
+    concat(
+        [(media["seg1.mp4"], 3.0), (media["seg2.mp4"], None)], d / "roomy-join.mp4",
+        reserve_index=True,
+    )  # fmt: skip
     ffmpeg(
         "-i", str(media["seg1.mp4"]), "-c", "copy", "-movflags", "+faststart", str(d / "fast.mp4")
     )
-    for name in ("trimmed.mp4", "slides-cut.mp4", "trimmed.m4a", "joined.mp4", "fast.mp4"):
+    for name in (
+        "trimmed.mp4", "slides-cut.mp4", "trimmed.m4a", "joined.mp4", "fast.mp4", "roomy.mp4",
+        "roomy-join.mp4",
+    ):  # fmt: skip
         out[name] = d / name
     return out
 

@@ -293,7 +293,14 @@ def _archive_instance(
     # Each output is uploaded while the next one is cut; session.json goes last, after all of them.
     with Uploader(services.storage, key) as uploader:
         out = cut_outputs(
-            local, plan, durations, cues, boundary["facilitation_end_s"], work, uploader.put
+            local,
+            plan,
+            durations,
+            cues,
+            boundary["facilitation_end_s"],
+            work,
+            uploader.put,
+            uploader.follow,
         )
         stored = uploader.results()
     doc = session_doc(meta, key, rs, out, stored, boundary, total_s, archived_at, plan)

@@ -20,7 +20,8 @@ from zoomclub.errors import ArchiveError
 
 if TYPE_CHECKING:
     from zoomclub.media import MediaInfo
-    from zoomclub.storage.base import ObjectInfo, Storage
+    from zoomclub.media.cut import Follower
+    from zoomclub.storage.base import GrowingUpload, ObjectInfo, Storage
     from zoomclub.wiring import Services
     from zoomclub.zoom.models import RecordingSet
 
@@ -108,6 +109,7 @@ def cut_outputs(
     cut_s: float | None,
     work: Path,
     ready: Callable[[str, Path], None],
+    follow: Callable[[str], Follower | None] = lambda name: None,
 ) -> CutOutput:
     from zoomclub.media import concat
     from zoomclub.transcript.vtt import cut_cues, render_vtt
@@ -126,7 +128,17 @@ def cut_outputs(
             return None
         # Not fsynced: outputs are never reused by a later run (each run cuts again from the
         # downloads, which are), so a power cut cannot lead to publishing a half-written file.
-        return concat(inputs, out_dir / name, durable=False)
+        # The video's index goes in room reserved at the front, so its upload (S3) can begin
+        # while ffmpeg still writes it (storage.s3_stream). The audio, small, is written the
+        # usual way: the room reserved would be a sizeable share of it.
+        video = kind == "video"
+        return concat(
+            inputs,
+            out_dir / name,
+            durable=False,
+            reserve_index=video,
+            follower=follow(name) if video else None,
+        )
 
     def done(kind: str, name: str, info: MediaInfo | None) -> None:
         if info is None:
@@ -157,24 +169,44 @@ def cut_outputs(
 
 
 class Uploader:
-    """Uploads finished outputs on one background thread, in the order they are handed over."""
+    """Uploads finished outputs on one background thread, in the order they are handed over.
+
+    :meth:`follow` starts an output's upload while it is still being written, where the storage
+    can (S3); :meth:`put` then completes that upload instead of starting one. Whatever was
+    started and not completed when the block ends is aborted: nothing reaches the key.
+    """
 
     def __init__(self, storage: Storage, key: str) -> None:
         self.storage = storage
         self.key = key
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-upload")
         self.futures: dict[str, Future[ObjectInfo]] = {}
+        self.growing: dict[str, GrowingUpload] = {}
 
     def __enter__(self) -> Uploader:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for upload in self.growing.values():
+            upload.abort()
+
+    def follow(self, name: str) -> GrowingUpload | None:
+        upload = self.storage.growing_upload(
+            K.object_key(self.key, name), content_type=K.CONTENT_TYPES[name]
+        )
+        if upload is not None:
+            self.growing[name] = upload
+        return upload
 
     def _put(self, name: str, path: Path) -> ObjectInfo:
-        info = self.storage.put_file(
-            K.object_key(self.key, name), path, content_type=K.CONTENT_TYPES[name]
-        )
+        upload = self.growing.get(name)
+        info = upload.finish(path) if upload is not None and upload.active else None
+        if info is None:
+            info = self.storage.put_file(
+                K.object_key(self.key, name), path, content_type=K.CONTENT_TYPES[name]
+            )
+        self.growing.pop(name, None)
         failpoints.hit("after-upload-" + name)
         return info
 

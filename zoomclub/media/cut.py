@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 from zoomclub.errors import MediaError
 from zoomclub.media.ffmpeg import atomic_output, run_ffmpeg
@@ -26,6 +27,24 @@ log = logging.getLogger(__name__)
 # list could name or time the part that was cut away).
 _COPY = ["-c", "copy", "-map_metadata", "0", "-map_chapters", "-1"]
 _FASTSTART = ["-movflags", "+faststart"]  # a second pass over the file: only for final results
+# With an upload following the output (see Follower): the index goes in room reserved at the
+# front instead, so everything after that room is written once, in order. The room is sized for
+# the worst case per sample ffmpeg can write (stsz 4, stts 8, ctts 8, stss 4, sdtp 1, and a chunk
+# of its own: stco/co64 8, stsc 12) plus the headers; unused room stays as a `free` box.
+_MOOV_PER_SAMPLE = 45
+_MOOV_FIXED = 64 * 1024
+_HEAD_SLACK = 4096  # ftyp before the room, and the wide/mdat headers after it
+
+
+class Follower(Protocol):
+    """Something that reads a final output while ffmpeg writes it (an S3 upload: see
+    :mod:`zoomclub.storage.s3_stream`). ``start`` says whether it follows this output."""
+
+    def start(self, path: Path, stable_from: int) -> bool: ...
+
+    def writer_done(self) -> None: ...
+
+    def cancel(self) -> None: ...
 
 
 def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
@@ -54,18 +73,46 @@ def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
     return wanted, planner.result(), int(start_us) if start_us is not None else 0
 
 
-def trim(src: Path, dest: Path, end_s: float, *, durable: bool = True) -> MediaInfo:
+def trim(
+    src: Path,
+    dest: Path,
+    end_s: float,
+    *,
+    durable: bool = True,
+    reserve_index: bool = False,
+    follower: Follower | None = None,
+) -> MediaInfo:
     """Copy ``src`` to ``dest`` keeping only what is presented before ``end_s`` seconds.
 
     Stream copy, ``+faststart``, atomic. The result is probed packet by packet and rejected with
     :class:`MediaError` if any stream ends past ``end_s`` or the packets kept are not the ones
     planned; ``dest`` is then left as it was. ``durable=False`` skips the fsync, for a caller that
     never reuses ``dest`` from an earlier run (the archive cuts again on every run).
+    ``reserve_index`` writes the index into room reserved at the front instead of moving it
+    there afterwards (one pass instead of two; see ``_write_final``); only then can a
+    ``follower`` read the output while it is written (see :class:`Follower`).
     """
-    return _trim(Path(src), Path(dest), end_s, final=True, durable=durable)
+    return _trim(
+        Path(src),
+        Path(dest),
+        end_s,
+        final=True,
+        durable=durable,
+        reserve_index=reserve_index,
+        follower=follower,
+    )
 
 
-def _trim(src: Path, dest: Path, end_s: float, *, final: bool, durable: bool = False) -> MediaInfo:
+def _trim(
+    src: Path,
+    dest: Path,
+    end_s: float,
+    *,
+    final: bool,
+    durable: bool = False,
+    reserve_index: bool = False,
+    follower: Follower | None = None,
+) -> MediaInfo:
     """:func:`trim`; ``final=False`` (a scratch part of a join) skips faststart."""
     if not (isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0):
         raise MediaError(f"cannot cut {src.name} at {end_s!r}: the cut must be a positive time")
@@ -87,9 +134,14 @@ def _trim(src: Path, dest: Path, end_s: float, *, final: bool, durable: bool = F
         clip = plan.streams[t.index].clip_s
         if clip is not None:
             args += [f"-bsf:{i}", _clip_duration(clip)]
-    args += _COPY + (_FASTSTART if final else [])
+    args += _COPY
+    what = f"cut {src.name} at {end_s:.3f} s"
     with atomic_output(dest, durable=final and durable) as tmp:
-        run_ffmpeg([*args, "-y", str(tmp)], f"cut {src.name} at {end_s:.3f} s")
+        if final:
+            samples = sum(plan.streams[t.index].kept for t in wanted)
+            _write_final(args, tmp, samples, what, reserve_index, follower)
+        else:
+            run_ffmpeg([*args, "-y", str(tmp)], what)
         info = probe(tmp)
         _verify(
             info,
@@ -109,21 +161,34 @@ def _trim(src: Path, dest: Path, end_s: float, *, final: bool, durable: bool = F
 
 
 def concat(
-    parts: Sequence[tuple[Path, float | None]], dest: Path, *, durable: bool = True
+    parts: Sequence[tuple[Path, float | None]],
+    dest: Path,
+    *,
+    durable: bool = True,
+    reserve_index: bool = False,
+    follower: Follower | None = None,
 ) -> MediaInfo:
     """Join ``parts`` in order by stream copy; each is first cut at its own end when not None.
 
     The parts must share stream layout and codec parameters (Zoom's segments of one meeting do);
     otherwise MediaError, since a stream copy cannot join them. The result is verified like a
     trim: its streams end within the summed part durations and hold exactly the parts' packets.
-    ``durable`` as for :func:`trim`.
+    ``durable``, ``reserve_index`` and ``follower`` as for :func:`trim`.
     """
     dest = Path(dest)
     if not parts:
         raise MediaError(f"nothing to join into {dest.name}")
     if len(parts) == 1 and parts[0][1] is not None:
         # The usual meeting: one segment, one cut. Cut straight into dest (half the writing).
-        return _trim(Path(parts[0][0]), dest, parts[0][1], final=True, durable=durable)
+        return _trim(
+            Path(parts[0][0]),
+            dest,
+            parts[0][1],
+            final=True,
+            durable=durable,
+            reserve_index=reserve_index,
+            follower=follower,
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch_dir(dest) as work:
         pieces: list[tuple[Path, MediaInfo]] = []
@@ -146,20 +211,50 @@ def concat(
         args = ["-copyts", "-f", "concat", "-safe", "0", "-i", str(listing)]
         for s in first.streams:
             args += ["-map", f"0:{s.index}"]
+        packets = [sum(p.streams[k].packets for _, p in pieces) for k in range(len(first.streams))]
         with atomic_output(dest, durable=durable) as tmp:
-            run_ffmpeg([*args, *_COPY, *_FASTSTART, "-y", str(tmp)], f"join {len(pieces)} parts")
+            what = f"join {len(pieces)} parts"
+            _write_final([*args, *_COPY], tmp, sum(packets), what, reserve_index, follower)
             info = probe(tmp)
             _verify(
-                info,
-                dest.name,
-                end_s=total,
-                kinds=[s.kind for s in first.streams],
-                packets=[
-                    sum(p.streams[k].packets for _, p in pieces) for k in range(len(first.streams))
-                ],
+                info, dest.name, end_s=total, kinds=[s.kind for s in first.streams], packets=packets
             )
     log.info("joined %d parts -> %s (%.3f s)", len(pieces), dest.name, info.duration_s)
     return info
+
+
+def _write_final(
+    args: list[str],
+    tmp: Path,
+    samples: int,
+    what: str,
+    reserve_index: bool,
+    follower: Follower | None,
+) -> None:
+    """Run ffmpeg for a final result, its index at the front either way.
+
+    ``+faststart`` writes the index at the end and then rewrites the whole file to move it to
+    the front. With ``reserve_index`` ffmpeg instead leaves room for it at the front and fills
+    it in at the end: one pass, and everything after the room is written once, in order, so a
+    follower can read it as it comes. If that fails (the room was too small, say) the follower
+    is cancelled and the output is written again with ``+faststart``: a wrong estimate costs
+    time, never the result. Which layout a file gets depends only on its input, so a run that
+    resumes produces the same bytes as one that was never interrupted.
+    """
+    if reserve_index:
+        reserve = _MOOV_FIXED + samples * _MOOV_PER_SAMPLE
+        following = follower is not None and follower.start(tmp, reserve + _HEAD_SLACK)
+        try:
+            run_ffmpeg([*args, "-moov_size", str(reserve), "-y", str(tmp)], what)
+            return
+        except MediaError as exc:
+            if following and follower is not None:
+                follower.cancel()
+            log.warning("%s with room for the index failed (%s); trying +faststart", what, exc)
+        finally:
+            if following and follower is not None:
+                follower.writer_done()
+    run_ffmpeg([*args, *_FASTSTART, "-y", str(tmp)], what)
 
 
 def _clip_duration(end: Fraction) -> str:

@@ -28,6 +28,15 @@ Integrity
     and uploads nothing at all when the key already holds that hash. Downloads verify the hash.
     With concurrent writers to one key the last complete upload wins, whole.
 
+Uploading while the file is written
+    ``growing_upload`` returns a :class:`GrowingUpload` where the backend can send a file while
+    another process (ffmpeg) still writes it, None otherwise (local: a rename is already
+    instant). It is None as well when the key already holds an object. Visibility is as above:
+    nothing at the key until ``finish``; an abandoned one is aborted or left for
+    ``abort_stale_uploads``. An object put this way has no SHA-256 recorded with it (S3 takes
+    metadata only when an upload begins, before the content exists): ``head`` gives ``sha256``
+    None for it, and the SHA-256 ``finish`` returns is recorded by the caller (session.json).
+
 Idempotency
     Putting content identical to what the key already holds (same size and SHA-256) uploads
     nothing and returns the existing :class:`ObjectInfo`; the backends' ``stats.skipped`` counts
@@ -111,6 +120,26 @@ class TransferStats:
             self.skipped += 1
 
 
+class GrowingUpload(Protocol):
+    """An upload that begins while another process is still writing the file (S3 only; see
+    :mod:`zoomclub.storage.s3_stream`). The writer calls ``start``/``writer_done``/``cancel``;
+    whoever accepts the finished file calls ``finish`` (None: upload it the ordinary way) or
+    ``abort``."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def start(self, path: Path, stable_from: int) -> bool: ...
+
+    def writer_done(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+    def finish(self, path: Path) -> ObjectInfo | None: ...
+
+    def abort(self) -> None: ...
+
+
 @runtime_checkable
 class Storage(Protocol):
     """The archive store. The contract is the module docstring above."""
@@ -122,6 +151,8 @@ class Storage(Protocol):
     ) -> ObjectInfo: ...
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo: ...
+
+    def growing_upload(self, key: str, *, content_type: str) -> GrowingUpload | None: ...
 
     def get_bytes(self, key: str) -> bytes: ...
 

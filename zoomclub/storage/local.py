@@ -30,6 +30,7 @@ from zoomclub.errors import ObjectNotFound, StorageError
 from zoomclub.storage.base import (
     CHUNK,
     RESERVED_PREFIX,
+    GrowingUpload,
     ObjectInfo,
     TransferStats,
     guess_content_type,
@@ -84,6 +85,11 @@ class LocalStorage:
                 return self._write(key, src, expected, content_type)
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {_why(exc)}") from exc
+
+    def growing_upload(self, key: str, *, content_type: str) -> GrowingUpload | None:
+        """Never: the finished file is renamed into place at once (see the Storage contract)."""
+        validate_key(key)
+        return None
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)

@@ -4,7 +4,10 @@ Uploads below ``part_size`` are one PUT; larger ones are a multipart upload whos
 concurrently and which is completed only when every part is in, aborted on any failure. Every
 upload carries Content-MD5 (checked by every S3 server), the server-side SHA-256 checksum
 (``checksums=True``; servers that ignore it lose nothing) and the hex SHA-256 of the whole
-content in ``x-amz-meta-sha256``, so :meth:`S3Storage.head` is one cheap request.
+content in ``x-amz-meta-sha256``, so :meth:`S3Storage.head` is one cheap request. The exception
+is a file uploaded while it is still being written (:meth:`S3Storage.growing_upload`, see
+:mod:`zoomclub.storage.s3_stream`): its SHA-256 is not known when the upload begins, so it is not
+in the object's metadata; the caller records the one ``finish`` returns.
 
 Credentials come the standard boto3 way (environment, profile, instance role); this module never
 reads them itself. The IAM policy needs s3:GetObject, s3:PutObject, s3:DeleteObject,
@@ -51,6 +54,7 @@ from zoomclub.storage.s3_multipart import (
     UploadPlan,
     plan_file,
 )
+from zoomclub.storage.s3_stream import S3GrowingUpload
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +171,29 @@ class S3Storage:
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
         return self._verify(key, plan, content_type, sent)
+
+    def growing_upload(self, key: str, *, content_type: str) -> S3GrowingUpload | None:
+        """An upload of a file that is still being written (see :mod:`.s3_stream`).
+
+        None when the key already holds an object: :meth:`put_file` then decides whether it is
+        the same content, which an upload started before the content exists cannot.
+        """
+        validate_key(key)
+        if self._head_etag(key)[0] is not None:
+            return None
+        return S3GrowingUpload(
+            self.client,
+            self.bucket,
+            key,
+            self._full(key),
+            content_type=content_type,
+            part_size=self.part_size,
+            concurrency=self.concurrency,
+            checksums=self.checksums,
+            md5=self.content_md5,
+            where=self.description,
+            stats=self.stats,
+        )
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)

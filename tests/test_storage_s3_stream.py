@@ -1,0 +1,187 @@
+"""Uploading a file to S3 while another process still writes it (zoomclub.storage.s3_stream).
+
+A writer thread plays ffmpeg with its index reserved at the front: it leaves the head blank,
+appends the rest in order, and fills in the head last. Against both real servers on loopback
+(moto, and rclone, which takes parts strictly in order and holds early ones in a bounded buffer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures_s3 import S3Server
+from tests.test_storage_contract import make_file
+from tests.test_storage_s3 import FaultyClient, storage_with
+from zoomclub.errors import StorageError
+from zoomclub.storage.local import LocalStorage
+from zoomclub.storage.s3 import MIN_PART, make_s3_client
+from zoomclub.storage.s3_stream import S3GrowingUpload
+
+HEAD = 4096  # the region the writer fills in last
+SIZE = 7 * MIN_PART + 4321  # eight parts
+
+
+class Writer:
+    """Writes ``src`` to ``dest`` as ffmpeg does with -moov_size: blank head, body in order
+    (slowly, so the upload sees it grow), head last. ``pause_at``: stop there until resumed."""
+
+    def __init__(self, src: Path, dest: Path, *, pause_at: int | None = None) -> None:
+        self.src, self.dest, self.pause_at = src, dest, pause_at
+        self.resume = threading.Event()
+        self.paused = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        data = self.src.read_bytes()
+        with self.dest.open("wb") as f:
+            f.write(b"\0" * HEAD)
+            for pos in range(HEAD, len(data), 256 * 1024):
+                if self.pause_at is not None and pos >= self.pause_at and not self.resume.is_set():
+                    f.flush()
+                    self.paused.set()
+                    self.resume.wait(30)
+                f.write(data[pos : pos + 256 * 1024])
+                f.flush()
+                time.sleep(0.002)
+            f.seek(0)
+            f.write(data[:HEAD])
+
+    def run(self) -> None:
+        self.thread.start()
+        self.thread.join()
+
+
+def _growing(storage: Any, key: str = "s/video.mp4") -> S3GrowingUpload:
+    upload = storage.growing_upload(key, content_type="video/mp4")
+    assert isinstance(upload, S3GrowingUpload)
+    return upload
+
+
+def test_parts_go_up_while_the_file_is_written(s3_server: S3Server, tmp_path: Path) -> None:
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    sha = make_file(src, SIZE)
+    upload = _growing(storage)
+    writer = Writer(src, out, pause_at=5 * MIN_PART + 10)
+    assert upload.start(out, HEAD)
+    writer.thread.start()
+    assert writer.paused.wait(30)
+    deadline = time.monotonic() + 30
+    while len(counting.parts_sent) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # Mid-write: parts 2..5 are whole on disk and sent; nothing is visible at the key.
+    assert sorted(counting.parts_sent) == [2, 3, 4, 5]
+    assert storage.head("s/video.mp4") is None
+    writer.resume.set()
+    writer.thread.join()
+    upload.writer_done()
+    info = upload.finish(out)
+    assert info is not None
+    assert (info.size, info.sha256, info.content_type) == (SIZE, sha, "video/mp4")
+    assert storage.get_bytes("s/video.mp4") == src.read_bytes()
+    assert sorted(counting.parts_sent) == list(range(1, 9))  # each part once
+    assert counting.aborted == []
+    assert storage.stats.uploaded == 1
+
+
+def test_a_part_that_changes_after_it_was_sent_is_never_published(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    deadline = time.monotonic() + 30
+    while 3 not in counting.parts_sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 3 in counting.parts_sent
+    with out.open("r+b") as f:  # a writer that broke its promise: part 3 rewritten
+        f.seek(2 * MIN_PART + 100)
+        f.write(b"changed")
+    assert upload.finish(out) is None
+    assert len(counting.aborted) == 1
+    assert storage.head("s/video.mp4") is None
+    # The caller's fallback: the ordinary upload of the finished file.
+    storage.put_file("s/video.mp4", out, content_type="video/mp4")
+    assert storage.get_bytes("s/video.mp4") == out.read_bytes()
+
+
+def test_a_failed_part_aborts_and_publishes_nothing(s3_server: S3Server, tmp_path: Path) -> None:
+    faulty = FaultyClient(make_s3_client(s3_server.endpoint_url), fail_part=3)
+    storage = storage_with(s3_server, faulty)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    with pytest.raises(StorageError, match="InternalError"):
+        upload.finish(out)
+    assert len(faulty.aborted) == 1
+    assert storage.head("s/video.mp4") is None
+    assert not upload.active
+
+
+def test_a_cancelled_upload_leaves_nothing(s3_server: S3Server, tmp_path: Path) -> None:
+    faulty = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, faulty)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    upload.cancel()
+    assert not upload.active
+    assert len(faulty.aborted) == 1
+    assert storage.head("s/video.mp4") is None
+    upload.abort()  # twice is harmless
+    assert len(faulty.aborted) == 1
+
+
+def test_a_head_region_larger_than_a_part_is_declined(s3_server: S3Server) -> None:
+    storage = storage_with(s3_server, make_s3_client(s3_server.endpoint_url))
+    upload = _growing(storage)
+    assert not upload.start(Path("never-written.mp4"), MIN_PART + 1)
+    assert not upload.active
+
+
+def test_not_offered_where_the_key_already_holds_an_object(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    storage = storage_with(s3_server, make_s3_client(s3_server.endpoint_url))
+    storage.put_bytes("s/video.mp4", b"there", content_type="video/mp4")
+    # put_file decides whether it is the same content; an upload begun before the content
+    # exists cannot.
+    assert storage.growing_upload("s/video.mp4", content_type="video/mp4") is None
+    assert LocalStorage(tmp_path).growing_upload("s/video.mp4", content_type="video/mp4") is None
+
+
+def test_content_md5_is_sent_on_every_part_when_asked(s3_server: S3Server, tmp_path: Path) -> None:
+    seen: list[tuple[int, bool]] = []
+
+    class Recording(FaultyClient):
+        def upload_part(self, **kw: Any) -> Any:
+            seen.append((kw["PartNumber"], "ContentMD5" in kw))
+            return super().upload_part(**kw)
+
+    storage = storage_with(
+        s3_server, Recording(make_s3_client(s3_server.endpoint_url)), content_md5=True
+    )
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    info = upload.finish(out)
+    assert info is not None
+    assert info.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert sorted(seen) == [(n, True) for n in range(1, 9)]

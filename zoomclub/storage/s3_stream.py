@@ -1,0 +1,355 @@
+"""A multipart upload that starts while another process is still writing the file.
+
+ffmpeg, asked to reserve room for the MP4 index at the front (``-moov_size``), writes the media
+data strictly in order after that room and goes back only to fill the room (and the ``mdat``
+header beside it) at the very end. Every byte past ``stable_from`` is therefore final the moment
+it is on disk, so the parts past the first can go up while the cut is still running; the first
+part, the last one and the completion wait for the writer to finish and for the caller to accept
+the file.
+
+Nothing is trusted on faith: :meth:`S3GrowingUpload.finish` hashes the finished file once (the
+whole SHA-256 and every part's, as :func:`~zoomclub.storage.s3_multipart.plan_file` does for any
+upload) and compares each part sent early with the file's bytes now. Any difference, or anything
+else unexpected, aborts the multipart upload and returns ``None``: the caller then uploads the
+file the ordinary way. Until the upload is completed nothing is visible at the key; a process
+killed meanwhile leaves an incomplete upload that ``abort_stale_uploads`` (or the bucket's
+lifecycle rule) removes.
+
+The object's SHA-256 is not known when the upload is created, so it cannot go in the
+``x-amz-meta-sha256`` header; :class:`~zoomclub.storage.s3.S3Storage` records it beside the
+object instead (see its ``_write_sidecar``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from zoomclub import failpoints
+from zoomclub.errors import StorageError
+from zoomclub.storage.base import CHUNK, ObjectInfo, TransferStats
+from zoomclub.storage.s3_client import b64, translate_error, translate_errors
+from zoomclub.storage.s3_multipart import MAX_PARTS
+
+log = logging.getLogger("zoomclub.storage.s3")
+
+POLL_S = 0.02  # how often the follower looks at the file's size
+# Parts sent before the first one are held by the server until the first arrives. rclone's
+# `serve s3` holds at most 256 MiB of them per upload (--multipart-streaming-buffer-limit) and
+# stalls the rest; stay well below that. (AWS, MinIO and R2 take parts in any order.)
+EARLY_LIMIT = 192 * 2**20
+
+
+class S3GrowingUpload:
+    """Parts 2.. of a file still being written go up as soon as they are whole on disk."""
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        full: str,
+        *,
+        content_type: str,
+        part_size: int,
+        concurrency: int,
+        checksums: bool,
+        md5: bool,
+        where: str,
+        stats: TransferStats,
+    ) -> None:
+        self.client, self.bucket, self.key, self.full = client, bucket, key, full
+        self.content_type = content_type
+        self.part_size = part_size
+        self.checksums, self.md5, self.where, self.stats = checksums, md5, where, stats
+        self.upload_id: str | None = None
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="s3-part")
+        self._sent: dict[int, tuple[bytes, bytes | None, Future[dict[str, Any]]]] = {}
+        self._stop = threading.Event()  # the writer is done (or we give up): stop following
+        self._abort = threading.Event()  # parts not yet sent are not sent
+        self._follower: threading.Thread | None = None
+        self._fd: int | None = None
+        self._error: BaseException | None = None
+
+    # -- the writer's side ---------------------------------------------------------------------
+
+    def start(self, path: Path, stable_from: int) -> bool:
+        """Begin following ``path`` (created by the writer any moment now).
+
+        ``stable_from``: bytes from this offset on are never rewritten. False, and nothing
+        started, when that region does not fit in the first part.
+        """
+        if stable_from > self.part_size:
+            return False
+        extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if self.checksums else {}
+        with translate_errors(f"start multipart upload of {self.key} in {self.where}"):
+            self.upload_id = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.full, ContentType=self.content_type, **extra
+            )["UploadId"]
+        log.info(
+            "storage: multipart upload of %s while it is written: parts of %d bytes, id %s",
+            self.key,
+            self.part_size,
+            self.upload_id,
+        )
+        self._follower = threading.Thread(
+            target=self._follow, args=(Path(path),), name="s3-follow", daemon=True
+        )
+        self._follower.start()
+        return True
+
+    def writer_done(self) -> None:
+        """The writer exited (whether it succeeded or not): send no further part early."""
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join()
+
+    def _follow(self, path: Path) -> None:
+        try:
+            while self._fd is None:
+                try:
+                    self._fd = os.open(path, os.O_RDONLY)
+                except FileNotFoundError:
+                    if self._stop.wait(POLL_S):
+                        return
+            number = 2
+            last_early = min(MAX_PARTS - 1, 1 + EARLY_LIMIT // self.part_size)
+            while number <= last_early and not self._abort.is_set():
+                end = number * self.part_size
+                # Strictly more than the part: the writer has moved past it, so it is whole.
+                if os.fstat(self._fd).st_size > end:
+                    self._send_early(number)
+                    number += 1
+                elif self._stop.wait(POLL_S):
+                    return
+        except BaseException as exc:  # reported by finish(); the upload is then aborted
+            self._error = exc
+
+    def _send_early(self, number: int) -> None:
+        assert self._fd is not None
+        offset = (number - 1) * self.part_size
+        digest, mdigest = self._digests(self._fd, offset, self.part_size)
+        future = self._pool.submit(self._put_part, self._fd, number, offset, digest, mdigest)
+        self._sent[number] = (digest, mdigest, future)
+
+    def _digests(self, fd: int, offset: int, length: int) -> tuple[bytes, bytes | None]:
+        """SHA-256 (and MD5 when Content-MD5 is sent) of ``length`` bytes at ``offset``."""
+        sha = hashlib.sha256()
+        md5 = hashlib.md5() if self.md5 else None  # noqa: S324 - Content-MD5 is MD5
+        done = 0
+        while done < length:
+            block = os.pread(fd, min(CHUNK, length - done), offset + done)
+            if not block:
+                raise StorageError(f"{self.key}: the file shrank while being uploaded")
+            sha.update(block)
+            if md5 is not None:
+                md5.update(block)
+            done += len(block)
+        return sha.digest(), md5.digest() if md5 is not None else None
+
+    # -- the caller's side ---------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """Started, and neither cancelled nor finished: :meth:`finish` can complete it."""
+        return self.upload_id is not None and not self._abort.is_set()
+
+    def cancel(self) -> None:
+        """The writer's output will not be used (see :meth:`abort`)."""
+        self.abort()
+
+    def finish(self, path: Path) -> ObjectInfo | None:
+        """Complete the upload with ``path`` (the writer's finished file, perhaps renamed).
+
+        The parts not sent yet go up at once, each hashed just before it is sent; meanwhile one
+        pass over the file computes its SHA-256 and checks every part sent early against the
+        file's bytes now. Returns what is now stored, or None when an early part differs (the
+        upload is then aborted and the caller uploads the file the ordinary way). Storage
+        errors while sending parts are raised, after aborting.
+        """
+        self.writer_done()
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below, after the last part is sent
+        except OSError as exc:
+            self.abort()
+            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        try:
+            with f:
+                fd = f.fileno()
+                size = os.fstat(fd).st_size
+                if self._error is not None:
+                    raise self._error
+                parts = max(1, -(-size // self.part_size))
+                if parts > MAX_PARTS or any(n * self.part_size > size for n in self._sent):
+                    self.abort()
+                    return None
+                late = [
+                    self._pool.submit(
+                        self._put_part,
+                        fd,
+                        n,
+                        (n - 1) * self.part_size,
+                        None,
+                        None,
+                        min(self.part_size, size - (n - 1) * self.part_size),
+                    )
+                    for n in range(1, parts + 1)
+                    if n not in self._sent
+                ]
+                sha256 = self._hash_and_check(fd, size)
+                if sha256 is None:
+                    self.abort()
+                    return None
+                futures = [*(s[2] for s in self._sent.values()), *late]
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                failed = next((f for f in done if f.exception() is not None), None)
+                if failed is not None:
+                    raise failed.exception()  # type: ignore[misc]
+            listed = sorted((f.result() for f in futures), key=lambda p: p["PartNumber"])
+            with translate_errors(f"complete multipart upload of {self.key} in {self.where}"):
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=self.full,
+                    UploadId=self.upload_id,
+                    MultipartUpload={"Parts": listed},
+                )
+        except BaseException as exc:
+            self.abort()
+            if isinstance(exc, StorageError | KeyboardInterrupt | SystemExit):
+                raise
+            raise translate_error(exc, f"upload {self.key} to {self.where}") from exc
+        self.upload_id = None  # completed: nothing left to abort
+        self._close()
+        self.stats.record_upload(size)
+        log.info(
+            "storage: put %s (%d bytes, %d parts, %d of them while it was written)",
+            self.key,
+            size,
+            parts,
+            len(self._sent),
+        )
+        return ObjectInfo(self.key, size, sha256, self.content_type)
+
+    def _hash_and_check(self, fd: int, size: int) -> str | None:
+        """The file's SHA-256, or None if a part sent early no longer matches the file."""
+        whole = hashlib.sha256()
+        ps = self.part_size
+        pos = 0
+        while pos < size:
+            number = pos // ps + 1
+            early = self._sent.get(number)
+            part = hashlib.sha256() if early is not None else None
+            end = min(size, number * ps)
+            while pos < end:
+                block = os.pread(fd, min(CHUNK, end - pos), pos)
+                if not block:
+                    raise StorageError(f"{self.key}: the file shrank while being uploaded")
+                whole.update(block)
+                if part is not None:
+                    part.update(block)
+                pos += len(block)
+            if early is not None and part is not None and part.digest() != early[0]:
+                log.warning(
+                    "storage: part %d of %s changed after it was sent; uploading it again whole",
+                    number,
+                    self.key,
+                )
+                return None
+        return whole.hexdigest()
+
+    def abort(self) -> None:
+        """Give up: stop following, cancel what is queued, abort the multipart upload."""
+        self._abort.set()
+        self.writer_done()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._close()
+        if self.upload_id is None:
+            return
+        upload_id, self.upload_id = self.upload_id, None
+        try:
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.full, UploadId=upload_id
+            )
+            log.info("storage: aborted multipart upload %s of %s", upload_id, self.full)
+        except Exception as exc:  # abort_stale_uploads (or a lifecycle rule) catches it later
+            log.error(
+                "storage: could not abort multipart upload %s of %s: %s", upload_id, self.full, exc
+            )
+
+    def _close(self) -> None:
+        self._pool.shutdown(wait=True)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _put_part(
+        self,
+        fd: int,
+        number: int,
+        offset: int,
+        sha: bytes | None,
+        md5: bytes | None,
+        length: int | None = None,
+    ) -> dict[str, Any]:
+        if self._abort.is_set():
+            raise StorageError("upload cancelled")
+        length = self.part_size if length is None else length
+        if sha is None:  # a late part: the file is final, hash it right before sending it
+            sha, md5 = self._digests(fd, offset, length)
+        entry: dict[str, Any] = {"PartNumber": number}
+        extra: dict[str, Any] = {}
+        if self.checksums:
+            extra["ChecksumAlgorithm"] = "SHA256"
+            extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(sha)
+        if md5 is not None:
+            extra["ContentMD5"] = b64(md5)
+        with translate_errors(f"upload part {number} of {self.full} in {self.where}"):
+            resp = self.client.upload_part(
+                Bucket=self.bucket,
+                Key=self.full,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=FdSlice(fd, offset, length),
+                ContentLength=length,
+                **extra,
+            )
+        entry["ETag"] = resp["ETag"]
+        failpoints.hit("multipart-part")
+        return entry
+
+
+class FdSlice:
+    """A seekable read-only window onto a file descriptor, read with ``pread`` (so any number of
+    threads can share the descriptor): one part's bytes, never in memory."""
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self._fd, self._offset, self._length, self._pos = fd, offset, length, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self._length - self._pos
+        if left <= 0:
+            return b""
+        if size is None or size < 0 or size > left:
+            size = left
+        data = os.pread(self._fd, size, self._offset + self._pos)
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._length}[whence]
+        self._pos = max(0, min(self._length, base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
