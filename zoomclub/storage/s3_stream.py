@@ -178,8 +178,9 @@ class S3GrowingUpload:
         except OSError as exc:
             self.abort()
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        head = ThreadPoolExecutor(1, thread_name_prefix="s3-part-1")
         try:
-            with f:
+            with f, head:
                 fd = f.fileno()
                 size = os.fstat(fd).st_size
                 if self._error is not None:
@@ -188,8 +189,10 @@ class S3GrowingUpload:
                 if parts > MAX_PARTS or any(n * self.part_size > size for n in self._sent):
                     self.abort()
                     return None
+                # Part 1 on a thread of its own: a server that holds early parts until part 1
+                # arrives (rclone) may be stalling every worker of the pool.
                 late = [
-                    self._pool.submit(
+                    (head if n == 1 else self._pool).submit(
                         self._put_part,
                         fd,
                         n,
