@@ -488,8 +488,31 @@ def test_an_invited_author_mid_session_is_a_presenter_not_a_discussion() -> None
     assert_cut_between(detect_boundary(s.cues), closing, first)
 
 
+def test_an_invited_author_late_in_the_talk_is_a_presenter_when_the_talk_went_on() -> None:
+    """The author's part ends near the expected end, but the facilitator then asks "before I move
+    on, any quick questions?" and goes on: only a presenter mid-talk asks that, so the author's
+    part was the talk, not a discussion in Q&A."""
+    s = Talk()
+    s.say("Ada Lovelace", "Welcome, everyone.", 3)
+    s.present("Ada Lovelace", 36)
+    s.pause("Ada Lovelace", ["Bo Chen"])
+    s.present("Ada Lovelace", 36)
+    s.say("Ada Lovelace", "And now Lukas, one of the authors, will walk us through this part.", 4)
+    s.present("Lukas Nowak", 9)  # a small share, ending past 3/4 of the expected 100 minutes
+    s.say("Ada Lovelace", "Before I move on, any quick questions?", 3)
+    s.present("Ada Lovelace", 8)
+    closing = s.say("Ada Lovelace", "That's all I have. Happy to take questions.", 4)
+    first = s.qa("Ada Lovelace", ["Bo Chen", "Zoë Wójcik", "Ingrid Solberg"])
+    d = detect_boundary(s.cues, facilitation_minutes=100)
+    assert_cut_between(d, closing, first)
+    assert "lukas nowak" in d.evidence[0]
+
+
+@pytest.mark.parametrize("moderation", [None, "So far nobody has asked about the compute."])
 @pytest.mark.parametrize("talk_minutes", [45, 25])
-def test_a_members_long_turn_in_q_and_a_never_joins_the_presenters(talk_minutes: int) -> None:
+def test_a_members_long_turn_in_q_and_a_never_joins_the_presenters(
+    talk_minutes: int, moderation: str | None
+) -> None:
     """No closing; in Q&A a member talks for 5 minutes, then the facilitator answers for 5: the
     member must not read as an invited author (that would put the cut after the answer)."""
     s = Talk()
@@ -500,6 +523,8 @@ def test_a_members_long_turn_in_q_and_a_never_joins_the_presenters(talk_minutes:
     first = s.t
     s.present("Bo Chen", 5)
     s.present("Ada Lovelace", 5)
+    if moderation:  # "so far", but no question for the room: Q&A steered, not a pause
+        s.say("Ada Lovelace", moderation, 3)
     s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"])
     d = detect_boundary(s.cues)
     assert d.needs_review or (

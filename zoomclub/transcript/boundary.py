@@ -6,8 +6,9 @@ With speaker labels the detector reads the *floor* (:mod:`zoomclub.transcript.fl
 (the facilitator, a co-facilitator, an invited author, the same person under a second display name)
 have a large share of the talk and held the floor alone for minutes; a *stretch* is a run of
 presenter speech that nobody else interrupts. An invited author who presented a part well before
-the expected end, with "let's continue" said by a presenter after it, is a presenter too, though
-their share is small; a member's long turn in Q&A never is. The club pauses for short questions
+the expected end, with "let's continue" said by a presenter after it, or at any point, with a
+presenter asking for questions "so far" after it, is a presenter too, though their share is small;
+a member's long turn in Q&A never is. The club pauses for short questions
 between sections, but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
 right after the last long stretch, and from there:
 
@@ -184,13 +185,20 @@ def _by_floor(
         # An invited author who presented a part well inside the expected facilitation, after
         # which the presentation demonstrably went on (a presenter said "let's continue" later):
         # a presenter too, not "a discussion between two presentations".
+        # Or one who presented later, after whose part a presenter still asked for questions
+        # "so far" or paused for them, which only a presenter in the middle of a talk does.
         until_ms = long[0].start_ms + ANSWER_RISK_RATIO * expected_s * 1000
-        candidates = floor.guests(cues, keys, presenters, until_ms)
+        candidates = floor.guests(cues, keys, presenters, math.inf)
         added = {
             k
             for k, end_ms in candidates.items()
             if any(
-                c.start_ms > end_ms and keys[i] in presenters and is_resume(c.text)
+                c.start_ms > end_ms
+                and keys[i] in presenters
+                and (
+                    (end_ms <= until_ms and is_resume(c.text))
+                    or floor.asks_so_far(c.text)
+                )
                 for i, c in enumerate(cues)
             )
         }

@@ -232,17 +232,21 @@ def tail_invites_pause(cues: Sequence[Cue], s: Stretch) -> bool:
     return False
 
 
+def asks_so_far(text: str) -> bool:
+    """Asking for questions "so far" (with a question mark, and not "any other questions so
+    far?"), or pausing for questions in so many words. Only a presenter in the middle of a talk
+    does that."""
+    return is_pause_for_questions(text) or (
+        is_pause_invite(text) and "?" in text and not mentions_more(text)
+    )
+
+
 def tail_asks_so_far(cues: Sequence[Cue], s: Stretch) -> bool:
-    """Did the stretch end by asking for questions "so far" (with a question mark, and not "any
-    other questions so far?"), or by pausing for questions in so many words? Only a presenter in
-    the middle of a talk does that."""
+    """Did the stretch end by asking for questions "so far" (see :func:`asks_so_far`)?"""
     for i in range(s.last, s.first - 1, -1):
         if cues[i].start_ms < s.end_ms - PAUSE_INVITE_TAIL_S * 1000:
             return False
-        text = cues[i].text
-        if is_pause_for_questions(text) or (
-            is_pause_invite(text) and "?" in text and not mentions_more(text)
-        ):
+        if asks_so_far(cues[i].text):
             return True
     return False
 
