@@ -21,6 +21,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,6 +249,8 @@ def _archive_instance(
         )
 
     work = work_dir(services, rs.uuid)
+    # The modules the next steps need load while the download waits on the network.
+    threading.Thread(target=_import_later_steps, name="archive-imports", daemon=True).start()
     local = download_files(services, plan, work, rs)
     durations = segment_durations(local, plan)
     total_s = sum(durations)
@@ -302,11 +305,17 @@ def _archive_instance(
             uploader.put,
             uploader.follow,
         )
-        stored = uploader.results()
+        # Deleting gigabytes takes a moment: the downloads go while the uploads finish (a run
+        # that fails from here on downloads them again), the rest while the site is rebuilt.
+        drop = threading.Thread(target=_unlink_all, args=(local.values(),), name="archive-drop")
+        drop.start()
+        try:
+            stored = uploader.results()
+        finally:
+            drop.join()
     doc = session_doc(meta, key, rs, out, stored, boundary, total_s, archived_at, plan)
     publish_marker(services, key, doc)
     set_status(services, rs.uuid, ARCHIVED, boundary["reason"])
-    # Deleting gigabytes of working files takes a moment: do it while the site is rebuilt.
     cleanup = threading.Thread(target=shutil.rmtree, args=(work, True), name="archive-cleanup")
     cleanup.start()
     _rebuild_site(services, key)
@@ -323,6 +332,17 @@ def _archive_instance(
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def _unlink_all(paths: Iterable[Path]) -> None:
+    for path in list(paths):
+        path.unlink(missing_ok=True)
+
+
+def _import_later_steps() -> None:
+    import zoomclub.media
+    import zoomclub.site.publish
+    import zoomclub.transcript.boundary  # noqa: F401
 
 
 def _rebuild_site(services: Services, key: str) -> None:
