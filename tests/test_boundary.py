@@ -729,6 +729,33 @@ def test_captions_more_or_less_in_a_closing_is_not_q_and_a_under_way() -> None:
     assert_cut_between(d, closing, first)
 
 
+def test_captions_pausing_for_questions_after_a_late_question_is_where_the_talk_stops() -> None:
+    """A late quick question, more talk, then "I'll pause for a second in case anyone has
+    questions." (a statement) and questions the talk never resumes after: that remark is the
+    presenter inviting the room mid-talk, so the late question was the talk's, and the cut goes
+    at the remark."""
+    s = captions_session(["How big is the encoder in their setup?", "It's on the held-out split."])
+    s.present(None, 3)
+    closing = s.say(None, "I'll pause for a second in case anyone has questions.", 4)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+
+
+def test_captions_questions_invited_mid_talk_then_that_is_my_summary_keep_the_talk() -> None:
+    """ "Does that make sense so far?", questions answered with no word of resuming, more talk,
+    then "OK so that's my summary.": nobody says that in Q&A, so the talk went on to it."""
+    s = captions_session([])
+    s.say(None, "Does that make sense so far?", 3)
+    s.say(None, "Is that absolute or relative?", 3)
+    s.say(None, "Absolute.", 2)
+    s.present(None, 5)
+    closing = s.say(None, "OK so that's my summary. I'll stop the recording now.", 5)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, closing, first)
+
+
 def test_captions_a_members_quick_question_after_the_talk_is_not_the_presenters() -> None:
     """ "Quick question" is said between sections, but by a member: it may be the second
     question of Q&A, after one that read like a statement."""

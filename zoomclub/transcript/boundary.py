@@ -40,8 +40,11 @@ the detector follows the talk forward across pauses the presenter resumed after 
 continue", "Alright, now the results"), pauses well before the expected end, and single quick
 questions answered in passing; the first question after that is where the talk stops. The cut
 goes at the earliest strong hand-off remark before it, or at that question when it is the
-presenter's question to the room ("Thoughts?", or "Does that make sense so far?" that the talk
-never resumed after); the talk is never followed past a run that ends in a strong hand-off. A
+presenter's question to the room ("Thoughts?", or "Does that make sense so far?" and "I'll pause
+in case anyone has questions" that the talk never resumed after, which also show that a quick
+question before them was the talk's), or later, at a remark that ends the talk's material ("that's
+my summary") when one follows; the talk is never followed past a run that ends in a strong
+hand-off. A
 member's question there is held (the first question of Q&A may read like a statement, so this one
 may be the second), as is anything after a quick question near the expected end unless a remark
 that opens Q&A ("let's open it up", not "questions from the chat") or the presenter asking the
@@ -66,10 +69,12 @@ from zoomclub.errors import InputError
 from zoomclub.transcript import captions, floor
 from zoomclub.transcript.floor import Others, Stretch
 from zoomclub.transcript.phrases import (
+    ends_the_material,
     first_strong_handoff,
     handoff_strength,
     is_closing_like,
     is_opening,
+    is_pause_for_questions,
     is_pause_question,
     is_resume,
     is_section_start,
@@ -589,7 +594,26 @@ def _quick_question(
 def _to_the_room(text: str) -> bool:
     """The presenter's question to the room: "Thoughts?", "Any questions?", or one asked between
     sections ("Does that make sense so far?"), which only a presenter mid-talk asks."""
-    return captions.is_invitation(text) or (
+    return captions.is_invitation(text) or _asks_mid_talk(text)
+
+
+def _material_ends_later(
+    ss: Sequence[captions.Sentence], at: int, until_ms: float
+) -> int | None:
+    """The first sentence after ``at`` (and before ``until_ms``) that ends the talk's material
+    ("that's my summary", "end of my slides")."""
+    for i in range(at + 1, len(ss)):
+        if ss[i].start_ms > until_ms:
+            return None
+        if ends_the_material(ss[i].text):
+            return i
+    return None
+
+
+def _asks_mid_talk(text: str) -> bool:
+    """ "Does that make sense so far?", "I'll pause in case anyone has questions.": inviting
+    questions as only a presenter in the middle of a talk does."""
+    return is_pause_for_questions(text) or (
         "?" in text and is_pause_question(text) and not mentions_more(text)
     )
 
@@ -631,9 +655,11 @@ def _by_text(
     """No hand-off remark before the captions stop reading like a presentation."""
     origin_ms = cues[0].start_ms
     at, ss = onset.at, onset.sentences
+    if at and is_pause_for_questions(ss[at - 1].text) and not (members and members[ss[at].first]):
+        at -= 1  # "I'll pause in case anyone has questions.": a statement, but the invitation
     if onset.late_at is not None and not (
         at is not None
-        and captions.asks_for_questions(ss[at].text)
+        and (captions.asks_for_questions(ss[at].text) or _asks_mid_talk(ss[at].text))
         and not (members and members[ss[at].first])
     ):
         # the "interruption" may have been the first question of Q&A, the rest its answer;
@@ -687,11 +713,16 @@ def _by_text(
         if handoff_later:
             return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
         return _hold("no hand-off remark, and the first question is not the presenter's", ev)
+    ending = _material_ends_later(ss, at, origin_ms + LATE_RATIO * expected_s * 1000)
+    why = "cut at the presenter's question to the room"
+    if ending is not None:
+        # "That's my summary" later on: the talk went on past the questions it invited (a pause
+        # answered without a word of resuming), to that remark.
+        s, why = ss[ending], "cut at the remark that ends the talk"
+        ev.append(f"the talk went on to {_clock(s.start_ms)}: {s.text[:80]!r}")
     if not any(c.start_ms > s.end_ms + AFTER_HANDOFF_S * 1000 for c in cues[s.first + 1 :]):
-        return BoundaryDecision(None, False, 0.6, "recording ends after the invitation", ev)
+        return BoundaryDecision(None, False, 0.6, "recording ends after the talk's last remark", ev)
     ratio = (s.start_ms - origin_ms) / 1000 / expected_s
     if not EARLY_RATIO <= ratio <= LATE_RATIO:
         return _hold(f"cut at {_clock(s.start_ms)} is far from the club's usual length", ev)
-    return BoundaryDecision(
-        s.start_ms / 1000, False, 0.55, "cut at the presenter's question to the room", ev
-    )
+    return BoundaryDecision(s.start_ms / 1000, False, 0.55, why, ev)

@@ -89,6 +89,13 @@ _TALK_ENDING = re.compile(
     r"through)|that'?s (?:the paper|my summary|the summary|my presentation|my talk|the talk)\b(?!')"
     r"|that'?s (?:all|everything) i (?:prepared|had prepared)\b)"
 )
+# The part of those that speaks of the talk's own material ("that's my summary", "that was the last
+# slide"): never said in Q&A, unlike "thanks for listening", which also ends a session.
+_MATERIAL_ENDING = re.compile(
+    r"\b(?:end of (?:my|the) (?:slides|talk|presentation|deck)|(?:that was|that'?s) (?:the|my) last "
+    r"slide|that'?s my (?:summary|presentation|talk)\b|that'?s (?:all|everything) i "
+    r"(?:prepared|had prepared)\b)"
+)
 # A hand-off that speaks of questions already asked ("any other questions?", "let's take some
 # questions from the chat too"): Q&A is under way, not starting.
 _UNDER_WAY = re.compile(
@@ -152,6 +159,13 @@ def is_pause_question(text: str) -> bool:
 def is_talk_ending(text: str) -> bool:
     """A remark that ends the talk itself ("that was the last slide", "thanks for listening")."""
     return bool(_TALK_ENDING.search(text.replace("’", "'").lower()))
+
+
+@lru_cache(maxsize=8192)
+def ends_the_material(text: str) -> bool:
+    """A remark that ends the talk's material ("that's my summary", "end of my slides"), which
+    nobody says in Q&A: the talk went on until it."""
+    return bool(_MATERIAL_ENDING.search(text.replace("’", "'").lower()))
 
 
 @lru_cache(maxsize=8192)
