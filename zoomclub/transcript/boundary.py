@@ -8,8 +8,8 @@ have a large share of the talk and held the floor alone for minutes; a *stretch*
 presenter speech that nobody else interrupts. An invited author who presented a part well before
 the expected end, with "let's continue" said by a presenter after it, or at any point, with a
 presenter asking for questions "so far" after it, is a presenter too, though their share is small;
-a member's long turn in Q&A never is. The club pauses for short questions
-between sections, but facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
+a member's long turn in Q&A never is. The club pauses for short questions between sections, but
+facilitation resumes with a long stretch (4+ minutes); Q&A answers are shorter. So the cut goes
 right after the last long stretch, and from there:
 
 - earlier, when an earlier long stretch ended in a strong hand-off ("let's open it up") followed by
@@ -23,9 +23,9 @@ right after the last long stretch, and from there:
   presenter invited mid-talk, a remark that opens Q&A ("let's open it up"), since "let's take
   questions from the chat" may follow the first answer. A stretch that itself ends in "any
   questions so far?", in pausing for questions ("I'll pause in case anyone has questions") or in
-  "any questions?" was the talk, whatever came before it. One quick question
-  nobody was invited to ask is passed only when a later textbook pause ("anything unclear so
-  far?" ... "OK, let's continue") shows the talk went on;
+  "any questions?" was the talk, whatever came before it. One quick question nobody was invited
+  to ask is passed only when a later textbook pause ("anything unclear so far?" ... "OK, let's
+  continue") shows the talk went on;
 - to a hold when in doubt: no presenter, a discussion between presentations, a question near the
   expected end followed by a sub-8-minute stretch with no closing (the last section or a long first
   answer?), or a cut far from the club's usual length. A presenter with a generic display name
@@ -33,28 +33,26 @@ right after the last long stretch, and from there:
   when that name is heard in the last stretch after a presenter's own name or alone; one who
   joined as "iPhone" and was renamed before the stretch went on is read by the floor.
 
-Without labels (closed captions) the text is all there is (:mod:`zoomclub.transcript.captions`):
-a presentation is long runs of plain statements; questions put to someone, replies ("good
-question") and steering ("anyone else?") are Q&A or a question pause. From the first long run,
-the detector follows the talk forward across pauses the presenter resumed after ("OK, let's
-continue", "Alright, now the results"), pauses well before the expected end, and single quick
-questions answered in passing; the first question after that is where the talk stops. The cut
-goes at the earliest strong hand-off remark before it, or at that question when it is the
-presenter's question to the room ("Thoughts?", or "Does that make sense so far?" and "I'll pause
-in case anyone has questions" that the talk never resumed after, which also show that a quick
-question before them was the talk's), or later, at a remark that ends the talk's material ("that's
-my summary") when one follows; the talk is never followed past a run that ends in a strong
-hand-off. A
-member's question there is held (the first question of Q&A may read like a statement, so this one
-may be the second), as is anything after a quick question near the expected end unless a remark
-that opens Q&A ("let's open it up", not "questions from the chat") or the presenter asking the
-room for questions follows. Questions
-passed over only for coming well before the expected end stay suspect: held when the talk then
-ends before three quarters of the expected length, when a short run follows them, or when they
-fall in the 5 minutes before the hand-off. Statements that run to the end of the recording are
-"no Q&A" only when a closing-like remark ("So yeah. That's it.") ends them; otherwise a question
-and its answer may both have read like statements, and the session is held. The result always
-lies within ``[0, recording end]``.
+Without labels (closed captions) the text is all there is (:mod:`zoomclub.transcript.captions`): a
+presentation is long runs of plain statements; questions put to someone, replies ("good question")
+and steering ("anyone else?") are Q&A or a question pause. From the first long run, the detector
+follows the talk forward across pauses the presenter resumed after ("OK, let's continue", "Alright,
+now the results"), pauses well before the expected end, and single quick questions answered in
+passing; the first question after that is where the talk stops. The cut goes at the earliest strong
+hand-off remark before it, or at that question when it is the presenter's question to the room
+("Thoughts?", or "Does that make sense so far?" and "I'll pause in case anyone has questions" that
+the talk never resumed after, which also show that a quick question before them was the talk's), or
+later, at a remark that ends the talk's material ("that's my summary") when one follows; the talk
+is never followed past a run that ends in a strong hand-off. A member's question there is held (the
+first question of Q&A may read like a statement, so this one may be the second), as is anything
+after a quick question near the expected end unless a remark that opens Q&A ("let's open it up",
+not "questions from the chat") or the presenter asking the room for questions follows. Questions
+passed over only for coming well before the expected end stay suspect: held when the talk then ends
+before three quarters of the expected length, when a short run follows them, or when they fall in
+the 5 minutes before the hand-off. Statements that run to the end of the recording are "no Q&A"
+only when a closing-like remark ("So yeah. That's it.") ends them; otherwise a question and its
+answer may both have read like statements, and the session is held. The result always lies within
+``[0, recording end]``.
 """
 
 from __future__ import annotations
