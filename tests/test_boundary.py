@@ -689,6 +689,18 @@ def test_captions_ending_on_a_question_to_the_room_are_cut_there() -> None:
     assert "question to the room" in d.reason
 
 
+def test_captions_the_papers_wrap_up_at_the_end_is_not_a_closing() -> None:
+    """Statements to the end whose last sentence is the paper's own vocabulary ("when to wrap up
+    the utterance"), not a closing remark of its own: still held."""
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    s.say(None, "Honestly I found the writing hard to follow in places.", 4)
+    s.say(None, "I think so, yes.", 2)
+    s.present(None, 2)
+    s.say(None, "The nice thing is that it knows when the speaker is done, when to wrap up.", 5)
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None, d
+
+
 @pytest.mark.parametrize(
     "invite", ["Does that make sense so far?", "Questions on this part before we go on?"]
 )

@@ -103,6 +103,7 @@ CC_INTERJECTION_MAX_ASKS = 4  # an unresumed pause or interruption well before t
 CC_INTERJECTION_MAX_S = 120.0  # ... this short, then statements again
 CC_QUICK_MAX_S, CC_QUICK_MAX_WORDS = 30.0, 12  # one quick question answered in passing
 CC_SILENCE_S = 20.0  # captions: a silence this long inside the last run of statements
+CLOSING_MAX_WORDS = 12  # "So yeah. That's it.": a closing is a short remark of its own
 
 
 @dataclass(frozen=True)
@@ -697,11 +698,13 @@ def _by_text(
         if not any(
             s.start_ms >= onset.run_start_ms
             and last_ms <= s.end_ms + AFTER_HANDOFF_S * 1000
+            and len(s.text.split()) <= CLOSING_MAX_WORDS
             and is_closing_like(s.text)
             for s in ss
         ):
-            # The statements stop with nothing that ends a talk: the recording may have run into
-            # a Q&A whose question and answer both read like statements.
+            # The statements stop with nothing that ends a talk (a remark of its own, not the
+            # paper's "when to wrap up the utterance"): the recording may have run into a Q&A
+            # whose question and answer both read like statements.
             return _hold("the statements stop without a closing remark: Q&A may have started", ev)
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
