@@ -699,6 +699,9 @@ def test_captions_the_papers_wrap_up_at_the_end_is_not_a_closing() -> None:
     s.say(None, "The nice thing is that it knows when the speaker is done, when to wrap up.", 5)
     d = detect_boundary(s.cues)
     assert d.needs_review and d.facilitation_end_s is None, d
+    s.say(None, "OK, thanks, everyone.", 2)  # ends a session as well as a talk
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None, d
 
 
 @pytest.mark.parametrize(
@@ -783,7 +786,7 @@ def test_captions_a_members_quick_question_after_the_talk_is_not_the_presenters(
     [
         "So yeah. That's it.",
         "I'll pause for a second in case anyone has questions.",
-        "Thanks, everyone.",
+        "Thanks, everyone. That's all I have.",
     ],
 )
 def test_captions_that_stop_after_the_talk_hold_no_qa(ending: str) -> None:

@@ -699,12 +699,14 @@ def _by_text(
             s.start_ms >= onset.run_start_ms
             and last_ms <= s.end_ms + AFTER_HANDOFF_S * 1000
             and len(s.text.split()) <= CLOSING_MAX_WORDS
+            and "thank" not in s.text.lower()
             and is_closing_like(s.text)
             for s in ss
         ):
             # The statements stop with nothing that ends a talk (a remark of its own, not the
-            # paper's "when to wrap up the utterance"): the recording may have run into a Q&A
-            # whose question and answer both read like statements.
+            # paper's "when to wrap up the utterance", nor "thanks, everyone", which ends a
+            # session as well): the recording may have run into a Q&A whose question and answer
+            # both read like statements.
             return _hold("the statements stop without a closing remark: Q&A may have started", ev)
         return BoundaryDecision(None, False, 0.6, "recording holds no Q&A", ev)
     s = ss[at]
