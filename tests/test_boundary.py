@@ -689,9 +689,10 @@ def test_captions_ending_on_a_question_to_the_room_are_cut_there() -> None:
     assert "question to the room" in d.reason
 
 
-def test_captions_the_papers_wrap_up_at_the_end_is_not_a_closing() -> None:
+def test_captions_the_papers_wrap_up_or_a_thanks_at_the_end_is_not_a_closing() -> None:
     """Statements to the end whose last sentence is the paper's own vocabulary ("when to wrap up
-    the utterance"), not a closing remark of its own: still held."""
+    the utterance"), not a closing remark of its own, or "thanks, everyone", which ends a session
+    after Q&A as well as a talk: still held."""
     s = captions_session(["And that is roughly where the paper leaves it."])
     s.say(None, "Honestly I found the writing hard to follow in places.", 4)
     s.say(None, "I think so, yes.", 2)
