@@ -192,6 +192,10 @@ def run_one(gb: float, work: Path, profile: Path | None = None) -> dict[str, Any
     finally:
         rclone.terminate()
         rclone.wait(timeout=10)
+        # Keep the logs and the database; the gigabytes in the bucket and work dirs must go, or
+        # a --repeat run fills the disk.
+        for heavy in ("s3", "work", "baseline"):
+            shutil.rmtree(run_dir / heavy, ignore_errors=True)
     baseline = t_curl + t_upload
     return {
         "gb_moved": round(moved / 1e9, 3),

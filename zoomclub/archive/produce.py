@@ -7,6 +7,7 @@ rename only when verified, and uploads are atomic and skipped when the content i
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def cut_outputs(
     files: dict[str, Path] = {}
     lengths: dict[str, float] = {}
 
-    def cut(kind: str, name: str) -> MediaInfo | None:
+    def cut(kind: str, name: str, follower: Follower | None = None) -> MediaInfo | None:
         inputs = [
             (local[f"{p.segment}:{kind}"], p.end_s) for p in parts if f"{p.segment}:{kind}" in local
         ]
@@ -131,13 +132,8 @@ def cut_outputs(
         # The video's index goes in room reserved at the front, so its upload (S3) can begin
         # while ffmpeg still writes it (storage.s3_stream). The audio, small, is written the
         # usual way: the room reserved would be a sizeable share of it.
-        video = kind == "video"
         return concat(
-            inputs,
-            out_dir / name,
-            durable=False,
-            reserve_index=video,
-            follower=follow(name) if video else None,
+            inputs, out_dir / name, durable=False, reserve_index=kind == "video", follower=follower
         )
 
     def done(kind: str, name: str, info: MediaInfo | None) -> None:
@@ -151,10 +147,23 @@ def cut_outputs(
         ready(name, out_dir / name)
 
     # The audio is cut beside the video: ffmpeg's stream copy of the video keeps one core busy
-    # and the audio's own ffmpeg fits on the other. The video goes to the uploader first.
+    # and the audio's own ffmpeg fits on the other. It starts once the video's ffmpeg does, so
+    # the two plannings (each holding a file's whole index) never add up in memory. The video
+    # goes to the uploader first.
+    has_video = any(f"{p.segment}:video" in local for p in parts)
+    video_writing = _Writing(follow("video.mp4") if has_video else None)
+
+    def audio_cut() -> MediaInfo | None:
+        video_writing.began.wait()
+        return cut("audio", "audio.m4a")
+
     with ThreadPoolExecutor(1, thread_name_prefix="cut-audio") as side:
-        audio = side.submit(cut, "audio", "audio.m4a")
-        done("video", "video.mp4", cut("video", "video.mp4"))
+        audio = side.submit(audio_cut)
+        try:
+            video = cut("video", "video.mp4", video_writing)
+        finally:
+            video_writing.began.set()
+        done("video", "video.mp4", video)
         done("audio", "audio.m4a", audio.result())
     if cues and any(s.transcript for s in plan.kept):
         kept = cut_cues(cues, round(cut_s * 1000)) if cut_s is not None else list(cues)
@@ -166,6 +175,27 @@ def cut_outputs(
         lengths["transcript.vtt"] = (kept[-1].end_ms / 1000.0) if kept else 0.0
         ready("transcript.vtt", out_dir / "transcript.vtt")
     return CutOutput(files, lengths)
+
+
+class _Writing:
+    """The video's follower, passed on to the upload (if any), that also tells when ffmpeg
+    begins writing the video (see :class:`~zoomclub.media.cut.Follower`)."""
+
+    def __init__(self, upload: Follower | None) -> None:
+        self.upload = upload
+        self.began = threading.Event()
+
+    def start(self, path: Path, stable_from: int) -> bool:
+        self.began.set()
+        return self.upload is not None and self.upload.start(path, stable_from)
+
+    def writer_done(self) -> None:
+        if self.upload is not None:
+            self.upload.writer_done()
+
+    def cancel(self) -> None:
+        if self.upload is not None:
+            self.upload.cancel()
 
 
 class Uploader:
