@@ -185,3 +185,31 @@ def test_content_md5_is_sent_on_every_part_when_asked(s3_server: S3Server, tmp_p
     assert info is not None
     assert info.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     assert sorted(seen) == [(n, True) for n in range(1, 9)]
+
+
+def test_past_the_early_window_parts_are_hashed_while_written_and_sent_after(
+    s3_server: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoomclub.storage import s3_stream
+
+    monkeypatch.setattr(s3_stream, "EARLY_LIMIT", 2 * MIN_PART)  # parts 2 and 3 go early
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    sha = make_file(src, SIZE)
+    upload = _growing(storage)
+    writer = Writer(src, out, pause_at=6 * MIN_PART + 10)
+    assert upload.start(out, HEAD)
+    writer.thread.start()
+    assert writer.paused.wait(30)
+    deadline = time.monotonic() + 30
+    while len(upload._hashed) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(counting.parts_sent) == [2, 3]  # the window, and no more
+    assert sorted(upload._hashed) == [4, 5, 6]  # hashed as soon as they were whole
+    writer.resume.set()
+    writer.thread.join()
+    info = upload.finish(out)
+    assert info is not None and info.sha256 == sha
+    assert storage.get_bytes("s/video.mp4") == src.read_bytes()
+    assert sorted(counting.parts_sent) == list(range(1, 9))

@@ -199,7 +199,7 @@ class _Writing:
 
 
 class Uploader:
-    """Uploads finished outputs on one background thread, in the order they are handed over.
+    """Uploads finished outputs on background threads as they are handed over.
 
     :meth:`follow` starts an output's upload while it is still being written, where the storage
     can (S3); :meth:`put` then completes that upload instead of starting one. Whatever was
@@ -209,7 +209,8 @@ class Uploader:
     def __init__(self, storage: Storage, key: str) -> None:
         self.storage = storage
         self.key = key
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-upload")
+        # Two at a time: the small outputs go up beside the video's upload, not after it.
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-upload")
         self.futures: dict[str, Future[ObjectInfo]] = {}
         self.growing: dict[str, GrowingUpload] = {}
 

@@ -72,6 +72,7 @@ class S3GrowingUpload:
         self.upload_id: str | None = None
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="s3-part")
         self._sent: dict[int, tuple[bytes, bytes | None, Future[dict[str, Any]]]] = {}
+        self._hashed: dict[int, tuple[bytes, bytes | None]] = {}  # whole on disk, not sent yet
         self._stop = threading.Event()  # the writer is done (or we give up): stop following
         self._abort = threading.Event()  # parts not yet sent are not sent
         self._follower: threading.Thread | None = None
@@ -120,24 +121,34 @@ class S3GrowingUpload:
                     if self._stop.wait(POLL_S):
                         return
             number = 2
-            last_early = min(MAX_PARTS - 1, 1 + EARLY_LIMIT // self.part_size)
-            while number <= last_early and not self._abort.is_set():
+            last_early = 1 + EARLY_LIMIT // self.part_size
+            while number < MAX_PARTS and not self._abort.is_set():
                 end = number * self.part_size
                 # Strictly more than the part: the writer has moved past it, so it is whole.
                 if os.fstat(self._fd).st_size > end:
-                    self._send_early(number)
+                    self._take(number, send=number <= last_early)
                     number += 1
                 elif self._stop.wait(POLL_S):
                     return
         except BaseException as exc:  # reported by finish(); the upload is then aborted
             self._error = exc
 
-    def _send_early(self, number: int) -> None:
+    def _take(self, number: int, *, send: bool) -> None:
+        """Hash a part that is whole on disk and, within the early window, send it.
+
+        Parts past the window are only hashed now, on the core ffmpeg leaves free; they are sent
+        from the finished file later. Their bytes are read again then, so if the writer had
+        changed them meanwhile the digest would no longer match and the server would refuse
+        the part: nothing wrong can be stored that way.
+        """
         assert self._fd is not None
         offset = (number - 1) * self.part_size
         digest, mdigest = self._digests(self._fd, offset, self.part_size)
-        future = self._pool.submit(self._put_part, self._fd, number, offset, digest, mdigest)
-        self._sent[number] = (digest, mdigest, future)
+        if send:
+            future = self._pool.submit(self._put_part, self._fd, number, offset, digest, mdigest)
+            self._sent[number] = (digest, mdigest, future)
+        else:
+            self._hashed[number] = (digest, mdigest)
 
     def _digests(self, fd: int, offset: int, length: int) -> tuple[bytes, bytes | None]:
         """SHA-256 (and MD5 when Content-MD5 is sent) of ``length`` bytes at ``offset``."""
@@ -183,24 +194,24 @@ class S3GrowingUpload:
                 if self._error is not None:
                     raise self._error
                 parts = max(1, -(-size // self.part_size))
-                if parts > MAX_PARTS or any(n * self.part_size > size for n in self._sent):
+                taken = [*self._sent, *self._hashed]
+                if parts > MAX_PARTS or any(n * self.part_size > size for n in taken):
                     self.abort()
                     return None
                 # Part 1 on a thread of its own: a server that holds early parts until part 1
                 # arrives (rclone) may be stalling every worker of the pool.
-                late = [
-                    (head if n == 1 else self._pool).submit(
-                        self._put_part,
-                        fd,
-                        n,
-                        (n - 1) * self.part_size,
-                        None,
-                        None,
-                        min(self.part_size, size - (n - 1) * self.part_size),
+                late = []
+                for n in range(1, parts + 1):
+                    if n in self._sent:
+                        continue
+                    sha, md5 = self._hashed.get(n) or (None, None)
+                    offset = (n - 1) * self.part_size
+                    length = min(self.part_size, size - offset)
+                    late.append(
+                        (head if n == 1 else self._pool).submit(
+                            self._put_part, fd, n, offset, sha, md5, length
+                        )
                     )
-                    for n in range(1, parts + 1)
-                    if n not in self._sent
-                ]
                 sha256 = self._hash_and_check(fd, size)
                 if sha256 is None:
                     self.abort()
