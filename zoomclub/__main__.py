@@ -1,3 +1,3 @@
-from zoomclub.cli import main
+from zoomclub.cli import run
 
-main()
+run()

@@ -3,7 +3,10 @@ function and map :class:`~zoomclub.errors.ZoomclubError` to a one-line message a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
+import os
 import sys
 
 import click
@@ -70,3 +73,26 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("zoomclub: interrupted", err=True)
         sys.exit(130)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def run() -> None:
+    """The process entry point (the `zoomclub` script, `python -m zoomclub`): :func:`main`, then
+    an immediate exit once output and logs are flushed.
+
+    Tearing the interpreter down after an archive (freeing every module, closing pools that are
+    already idle) takes a few tenths of a second that nobody waits for on purpose. Everything
+    that matters is done by then: files are closed or renamed, the database committed, threads
+    joined. Tests call :func:`main`, which returns normally.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
