@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from zoomclub import failpoints
 from zoomclub.errors import StorageError
@@ -178,7 +179,7 @@ class MultipartUpload:
         offset = (number - 1) * plan.part_size
         length = min(plan.part_size, plan.size - offset)
         with open(self.path, "rb") as f:
-            body = _FileSlice(f, offset, length)
+            body = FdSlice(f.fileno(), offset, length)
             entry: dict[str, Any] = {"PartNumber": number}
             extra: dict[str, Any] = {}
             if self.checksums:  # the server checks every byte against the SHA-256 we computed
@@ -214,24 +215,20 @@ class MultipartUpload:
             )
 
 
-class _FileSlice:
-    """A seekable read-only window onto an open file: one part's bytes, never in memory."""
+class FdSlice:
+    """A seekable read-only window onto a file descriptor, read with ``pread`` (so any number of
+    threads can share the descriptor): one part's bytes, never in memory."""
 
-    def __init__(self, f: BinaryIO, offset: int, length: int) -> None:
-        self._f = f
-        self._offset = offset
-        self._length = length
-        self._pos = 0
-        f.seek(offset)
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self._fd, self._offset, self._length, self._pos = fd, offset, length, 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         left = self._length - self._pos
         if left <= 0:
             return b""
         if size is None or size < 0 or size > left:
             size = left
-        self._f.seek(self._offset + self._pos)
-        data = self._f.read(size)
+        data = os.pread(self._fd, size, self._offset + self._pos)
         self._pos += len(data)
         return data
 

@@ -35,7 +35,7 @@ from zoomclub import failpoints
 from zoomclub.errors import StorageError
 from zoomclub.storage.base import ObjectInfo, TransferStats
 from zoomclub.storage.s3_client import b64, translate_error, translate_errors
-from zoomclub.storage.s3_multipart import MAX_PARTS
+from zoomclub.storage.s3_multipart import MAX_PARTS, FdSlice
 
 log = logging.getLogger("zoomclub.storage.s3")
 
@@ -345,35 +345,3 @@ def _blocks(fd: int, start: int, end: int, key: str) -> Iterator[memoryview]:
             raise StorageError(f"{key}: the file shrank while being uploaded")
         yield view[:n]
         pos += n
-
-
-class FdSlice:
-    """A seekable read-only window onto a file descriptor, read with ``pread`` (so any number of
-    threads can share the descriptor): one part's bytes, never in memory."""
-
-    def __init__(self, fd: int, offset: int, length: int) -> None:
-        self._fd, self._offset, self._length, self._pos = fd, offset, length, 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        left = self._length - self._pos
-        if left <= 0:
-            return b""
-        if size is None or size < 0 or size > left:
-            size = left
-        data = os.pread(self._fd, size, self._offset + self._pos)
-        self._pos += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._length}[whence]
-        self._pos = max(0, min(self._length, base + offset))
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
