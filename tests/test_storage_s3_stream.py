@@ -213,3 +213,26 @@ def test_past_the_early_window_parts_are_hashed_while_written_and_sent_after(
     assert info is not None and info.sha256 == sha
     assert storage.get_bytes("s/video.mp4") == src.read_bytes()
     assert sorted(counting.parts_sent) == list(range(1, 9))
+
+
+def test_an_output_the_archive_does_not_accept_never_reaches_its_key(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """The archive's uploader: a video followed while written, then refused (its cut failed a
+    check, say): leaving the block aborts the upload, and the key stays empty."""
+    from zoomclub.archive.produce import Uploader
+
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    with pytest.raises(RuntimeError, match="refused"), Uploader(storage, "2026-01-07-x") as up:
+        upload = up.follow("video.mp4")
+        assert upload is not None and upload.start(out, HEAD)
+        Writer(src, out).run()
+        upload.writer_done()
+        assert counting.parts_sent  # parts went up while it was written
+        raise RuntimeError("refused")
+    assert counting.aborted
+    assert storage.head("sessions/2026-01-07-x/video.mp4") is None
+    assert not storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads")
