@@ -1067,3 +1067,29 @@ def test_captions_statements_after_a_closing_like_remark_are_not_no_q_and_a() ->
     s.present(None, 1)
     d = detect_boundary(s.cues)
     assert d.needs_review, d
+
+
+def test_captions_an_invitation_shortly_before_a_members_question_is_where_the_talk_ended() -> None:
+    """No hand-off remark: the presenter invites questions, a member's first question reads like
+    a statement and its answer like the talk, then a second question. The cut goes at the
+    invitation (before the first question), not at the second question, and is not held."""
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    invitation = s.say(None, "I'll pause for a second in case anyone has questions.", 3)
+    first = s.say(None, "I had a slightly different reading of section five.", 4)
+    for _ in range(3):
+        s.say(None, next(CONTENT), 10)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert_cut_between(d, invitation, first)
+
+
+def test_captions_an_invitation_the_talk_resumed_after_is_not_where_it_ended() -> None:
+    """The same, but the presenter took the floor back after the invitation: held as before."""
+    s, _ = session(host=None, members=(None, None, None), closing=None)  # type: ignore[arg-type]
+    s.say(None, "I'll pause for a second in case anyone has questions.", 3)
+    s.say(None, "No? OK, let's continue.", 2)
+    for _ in range(9):  # a minute and a half of the talk, inside the look-back
+        s.say(None, next(CONTENT), 10)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    d = detect_boundary(s.cues)
+    assert d.needs_review and d.facilitation_end_s is None

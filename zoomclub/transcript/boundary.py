@@ -103,6 +103,7 @@ CC_INTERJECTION_MAX_ASKS = 4  # an unresumed pause or interruption well before t
 CC_INTERJECTION_MAX_S = 120.0  # ... this short, then statements again
 CC_QUICK_MAX_S, CC_QUICK_MAX_WORDS = 30.0, 12  # one quick question answered in passing
 CC_SILENCE_S = 20.0  # captions: a silence this long inside the last run of statements
+CC_INVITE_LOOKBACK_S = 120.0  # captions: an invitation to ask this close before the first question
 CLOSING_MAX_WORDS = 12  # "So yeah. That's it.": a closing is a short remark of its own
 
 
@@ -199,10 +200,7 @@ def _by_floor(
             if any(
                 c.start_ms > end_ms
                 and keys[i] in presenters
-                and (
-                    (end_ms <= until_ms and is_resume(c.text))
-                    or floor.asks_so_far(c.text)
-                )
+                and ((end_ms <= until_ms and is_resume(c.text)) or floor.asks_so_far(c.text))
                 for i, c in enumerate(cues)
             )
         }
@@ -596,9 +594,7 @@ def _to_the_room(text: str) -> bool:
     return captions.is_invitation(text) or _asks_mid_talk(text)
 
 
-def _material_ends_later(
-    ss: Sequence[captions.Sentence], at: int, until_ms: float
-) -> int | None:
+def _material_ends_later(ss: Sequence[captions.Sentence], at: int, until_ms: float) -> int | None:
     """The first sentence after ``at`` (and before ``until_ms``) that ends the talk's material
     ("that's my summary", "end of my slides")."""
     for i in range(at + 1, len(ss)):
@@ -630,6 +626,22 @@ def _asks_between(kinds: Sequence[str | None], a: captions.Run, b: captions.Run)
     return sum(1 for k in kinds[a.last + 1 : b.first] if k == captions.ASK)
 
 
+def _invited_just_before(ss: Sequence[captions.Sentence], at: int, run_start_ms: int) -> int:
+    """The presenter's invitation to ask ("I'll pause in case anyone has questions.") a few
+    sentences before the first question, inside the last run of statements: what came between
+    may be a first question that reads like a statement ("I had a different reading of section
+    5."), so the talk stopped at the invitation. Only ever moves the cut earlier."""
+    for i in range(at - 1, -1, -1):
+        s = ss[i]
+        if s.start_ms < max(run_start_ms, ss[at].start_ms - CC_INVITE_LOOKBACK_S * 1000):
+            break
+        if is_resume(s.text) or is_section_start(s.text):
+            break  # the talk went on after any invitation before this
+        if _asks_mid_talk(s.text) or captions.is_invitation(s.text):
+            return i
+    return at
+
+
 def _late_question(onset: _Onset, ev: list[str]) -> BoundaryDecision:
     """A quick question near the expected end that nothing showed to be a pause: it may have been
     the first question of Q&A, the rest its answer; or the second, after a first one that reads
@@ -656,6 +668,8 @@ def _by_text(
     at, ss = onset.at, onset.sentences
     if at and is_pause_for_questions(ss[at - 1].text) and not (members and members[ss[at].first]):
         at -= 1  # "I'll pause in case anyone has questions.": a statement, but the invitation
+    elif at is not None and not members:
+        at = _invited_just_before(ss, at, onset.run_start_ms)
     if onset.late_at is not None and not (
         at is not None
         and (captions.asks_for_questions(ss[at].text) or _asks_mid_talk(ss[at].text))
