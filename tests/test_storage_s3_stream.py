@@ -236,3 +236,35 @@ def test_an_output_the_archive_does_not_accept_never_reaches_its_key(
     assert counting.aborted
     assert storage.head("sessions/2026-01-07-x/video.mp4") is None
     assert not storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads")
+
+
+def test_a_part_changed_after_it_was_hashed_is_refused_and_sent_whole_instead(
+    rclone_s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part past the early window is hashed while written and sent later; if the writer changed
+    it in between, a server that checks the digest (rclone checks Content-MD5) refuses it, and
+    the file then goes up the ordinary way."""
+    from zoomclub.storage import s3_stream
+
+    for name, value in rclone_s3.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(s3_stream, "EARLY_LIMIT", MIN_PART)  # only part 2 goes early
+    counting = FaultyClient(make_s3_client(rclone_s3.endpoint_url))
+    storage = storage_with(rclone_s3, counting, content_md5=True)
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    make_file(src, SIZE)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    deadline = time.monotonic() + 30
+    while 5 not in upload._hashed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert 5 in upload._hashed and 5 not in counting.parts_sent
+    with out.open("r+b") as f:  # the writer broke its promise after part 5 was hashed
+        f.seek(4 * MIN_PART + 100)
+        f.write(b"changed")
+    assert upload.finish(out) is None
+    assert counting.aborted
+    assert storage.head("s/video.mp4") is None
+    storage.put_file("s/video.mp4", out, content_type="video/mp4")
+    assert storage.get_bytes("s/video.mp4") == out.read_bytes()

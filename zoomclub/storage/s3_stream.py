@@ -45,6 +45,8 @@ BLOCK = 256 * 1024  # read and hashed at a time
 # `serve s3` holds at most 256 MiB of them per upload (--multipart-streaming-buffer-limit) and
 # stalls the rest; stay well below that. (AWS, MinIO and R2 take parts in any order.)
 EARLY_LIMIT = 192 * 2**20
+# What servers answer when a part's bytes do not match the digest sent with them.
+DIGEST_REFUSED = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum"}
 
 
 class S3GrowingUpload:
@@ -138,8 +140,9 @@ class S3GrowingUpload:
 
         Parts past the window are only hashed now, on the core ffmpeg leaves free; they are sent
         from the finished file later. Their bytes are read again then, so if the writer had
-        changed them meanwhile the digest would no longer match and the server would refuse
-        the part: nothing wrong can be stored that way.
+        changed them meanwhile the digest would no longer match and a server that checks it
+        would refuse the part (:meth:`finish` then returns None: the file goes up whole). One
+        that checks no digest stores the finished file's bytes, which are the right ones.
         """
         assert self._fd is not None
         offset = (number - 1) * self.part_size
@@ -189,38 +192,42 @@ class S3GrowingUpload:
         head = ThreadPoolExecutor(1, thread_name_prefix="s3-part-1")
         try:
             with f, head:
-                fd = f.fileno()
-                size = os.fstat(fd).st_size
-                if self._error is not None:
-                    raise self._error
-                parts = max(1, -(-size // self.part_size))
-                taken = [*self._sent, *self._hashed]
-                if parts > MAX_PARTS or any(n * self.part_size > size for n in taken):
-                    self.abort()
-                    return None
-                # Part 1 on a thread of its own: a server that holds early parts until part 1
-                # arrives (rclone) may be stalling every worker of the pool.
-                late = []
-                for n in range(1, parts + 1):
-                    if n in self._sent:
-                        continue
-                    sha, md5 = self._hashed.get(n) or (None, None)
-                    offset = (n - 1) * self.part_size
-                    length = min(self.part_size, size - offset)
-                    late.append(
-                        (head if n == 1 else self._pool).submit(
-                            self._put_part, fd, n, offset, sha, md5, length
+                try:
+                    fd = f.fileno()
+                    size = os.fstat(fd).st_size
+                    if self._error is not None:
+                        raise self._error
+                    parts = max(1, -(-size // self.part_size))
+                    taken = [*self._sent, *self._hashed]
+                    if parts > MAX_PARTS or any(n * self.part_size > size for n in taken):
+                        self.abort()
+                        return None
+                    # Part 1 on a thread of its own: a server that holds early parts until part 1
+                    # arrives (rclone) may be stalling every worker of the pool.
+                    late = []
+                    for n in range(1, parts + 1):
+                        if n in self._sent:
+                            continue
+                        sha, md5 = self._hashed.get(n) or (None, None)
+                        offset = (n - 1) * self.part_size
+                        length = min(self.part_size, size - offset)
+                        late.append(
+                            (head if n == 1 else self._pool).submit(
+                                self._put_part, fd, n, offset, sha, md5, length
+                            )
                         )
-                    )
-                sha256 = self._hash_and_check(fd, size)
-                if sha256 is None:
-                    self.abort()
-                    return None
-                futures = [*(s[2] for s in self._sent.values()), *late]
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                failed = next((f for f in done if f.exception() is not None), None)
-                if failed is not None:
-                    raise failed.exception()  # type: ignore[misc]
+                    sha256 = self._hash_and_check(fd, size)
+                    if sha256 is None:
+                        self.abort()
+                        return None
+                    futures = [*(s[2] for s in self._sent.values()), *late]
+                    done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                    failed = next((f for f in done if f.exception() is not None), None)
+                    if failed is not None:
+                        raise failed.exception()  # type: ignore[misc]
+                except BaseException:
+                    self._abort_upload()  # parts still in flight then fail at once
+                    raise
             listed = sorted((f.result() for f in futures), key=lambda p: p["PartNumber"])
             with translate_errors(f"complete multipart upload of {self.key} in {self.where}"):
                 self.client.complete_multipart_upload(
@@ -231,6 +238,11 @@ class S3GrowingUpload:
                 )
         except BaseException as exc:
             self.abort()
+            if getattr(exc, "code", None) in DIGEST_REFUSED:
+                # A part hashed while the file was written no longer matched it when sent: the
+                # writer broke its promise. Nothing was stored; the caller sends the file whole.
+                log.warning("storage: %s: the server refused a part's digest (%s)", self.key, exc)
+                return None
             if isinstance(exc, StorageError | KeyboardInterrupt | SystemExit):
                 raise
             raise translate_error(exc, f"upload {self.key} to {self.where}") from exc
@@ -271,11 +283,15 @@ class S3GrowingUpload:
         return whole.hexdigest()
 
     def abort(self) -> None:
-        """Give up: stop following, cancel what is queued, abort the multipart upload."""
+        """Give up: stop following, abort the multipart upload, cancel what is queued."""
         self._abort.set()
         self.writer_done()
+        # First: parts still in flight then fail at once (no such upload) instead of retrying.
+        self._abort_upload()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._close()
+
+    def _abort_upload(self) -> None:
         if self.upload_id is None:
             return
         upload_id, self.upload_id = self.upload_id, None
