@@ -31,7 +31,10 @@ right after the last long stretch, and from there:
   answer?), or a cut far from the club's usual length. A presenter with a generic display name
   ("iPhone" may be two people) and no hand-off remark is judged by the text, as captions are,
   when that name is heard in the last stretch after a presenter's own name or alone; one who
-  joined as "iPhone" and was renamed before the stretch went on is read by the floor.
+  joined as "iPhone" and was renamed before the stretch went on is read by the floor. Whatever
+  the floor suggests, a cut that would keep a member's question to the whole room ("I'm curious
+  what people think about the evaluation") from halfway through the expected facilitation on is
+  held: that opens a discussion, and the presenter's long answer to it reads like more talk.
 
 Without labels (closed captions) the text is all there is (:mod:`zoomclub.transcript.captions`): a
 presentation is long runs of plain statements; questions put to someone, replies ("good question")
@@ -88,6 +91,7 @@ DISCUSSION_MEMBER_TALK_S = 180.0
 DISCUSSION_MEMBERS = 4
 EARLY_RATIO, LATE_RATIO = 0.4, 2.0  # cut / expected facilitation length outside this: hold
 ANSWER_RISK_RATIO = 0.75  # from here on, a question may already be Q&A
+ROOM_QUESTION_FROM = 0.5  # a member's question to the room from here on opens a discussion
 LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
 QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
 QUICK_QUESTION_S = 5.0
@@ -159,9 +163,42 @@ def detect_boundary(
         return _hold("the transcript has no speech to judge by", ["0 cues with text"])
     if sum(1 for c in ordered if c.speaker) >= 0.5 * len(ordered):
         decision = _by_floor(ordered, facilitation_minutes * 60, segment_bounds_s)
+        decision = _no_room_question_kept(ordered, decision, facilitation_minutes * 60)
     else:
         decision = _by_remarks(ordered, facilitation_minutes * 60)
     return _within(decision, rec_end_s, speech_end_s)
+
+
+def _no_room_question_kept(
+    cues: Sequence[Cue], d: BoundaryDecision, expected_s: float
+) -> BoundaryDecision:
+    """Fail closed when a member put a question to the whole room before the chosen cut.
+
+    Opening the floor ("I'm curious what people think about ...") is what a discussion does; a
+    member's clarifying question during the talk is put to the presenter. A cut that keeps such a
+    question, late enough in the session not to be pre-session chatter, may publish Q&A however
+    the presenter's answer reads (a long answer looks like more talk): hold instead.
+    """
+    if d.needs_review:
+        return d
+    keys = [floor.speaker_key(c.speaker) for c in cues]
+    presenters = floor.presenters(cues, keys)
+    end_ms = math.inf if d.facilitation_end_s is None else d.facilitation_end_s * 1000
+    for c, key in zip(cues, keys, strict=True):
+        if c.start_ms >= end_ms:
+            break
+        if (
+            c.start_ms >= ROOM_QUESTION_FROM * expected_s * 1000
+            and key not in presenters
+            and captions.asks_the_room(c.text)
+        ):
+            at = c.start_ms / 1000
+            return _hold(
+                f"a member put a question to the room at {at:.0f} s, before the cut the "
+                "speakers suggest",
+                [*d.evidence, f"{at:.1f} s {c.speaker or '?'}: {c.text[:80]}"],
+            )
+    return d
 
 
 def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> BoundaryDecision:

@@ -165,6 +165,19 @@ def is_invitation(text: str) -> bool:
     return bool(_INVITATION.search(t)) and not _UNDER_WAY.search(t)
 
 
+# A member opening the floor: asking what the room thinks, not asking the presenter something.
+_ROOM = re.compile(
+    r"\b(?:what|how) (?:do |does |did )?(?:people|everyone|everybody|others|folks|you all|"
+    r"y'?all|the group|the rest of you) (?:think|feel|make of)\b|\b(?:anyone|anybody) else\b.*\?"
+)
+
+
+@lru_cache(maxsize=8192)
+def asks_the_room(text: str) -> bool:
+    """A question to everyone present ("I'm curious what people think about the evaluation")."""
+    return bool(_ROOM.search(text.replace("’", "'").lower()))
+
+
 @dataclass(frozen=True)
 class Run:
     """Plain statements with no question, reply or steering among them: a presenter talking."""
