@@ -249,8 +249,6 @@ def _archive_instance(
         )
 
     work = work_dir(services, rs.uuid)
-    # The modules the next steps need load while the download waits on the network.
-    threading.Thread(target=_import_later_steps, name="archive-imports", daemon=True).start()
     local = download_files(services, plan, work, rs)
     durations = segment_durations(local, plan)
     total_s = sum(durations)
@@ -337,12 +335,6 @@ def _archive_instance(
 def _unlink_all(paths: Iterable[Path]) -> None:
     for path in list(paths):
         path.unlink(missing_ok=True)
-
-
-def _import_later_steps() -> None:
-    import zoomclub.media
-    import zoomclub.site.publish
-    import zoomclub.transcript.boundary  # noqa: F401
 
 
 def _rebuild_site(services: Services, key: str) -> None:
