@@ -139,7 +139,7 @@ def test_a_cancelled_upload_leaves_nothing(s3_server: S3Server, tmp_path: Path) 
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
-    upload.cancel()
+    upload.abort()
     assert not upload.active
     assert len(faulty.aborted) == 1
     assert storage.head("s/video.mp4") is None

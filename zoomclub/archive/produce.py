@@ -110,7 +110,7 @@ def cut_outputs(
     cut_s: float | None,
     work: Path,
     ready: Callable[[str, Path], None],
-    follow: Callable[[str], Follower | None] = lambda name: None,
+    follow: Callable[[str], GrowingUpload | None] = lambda name: None,
 ) -> CutOutput:
     from zoomclub.media import concat
     from zoomclub.transcript.vtt import cut_cues, render_vtt
@@ -181,7 +181,7 @@ class _Writing:
     """The video's follower, passed on to the upload (if any), that also tells when ffmpeg
     begins writing the video (see :class:`~zoomclub.media.cut.Follower`)."""
 
-    def __init__(self, upload: Follower | None) -> None:
+    def __init__(self, upload: GrowingUpload | None) -> None:
         self.upload = upload
         self.began = threading.Event()
 
@@ -193,9 +193,9 @@ class _Writing:
         if self.upload is not None:
             self.upload.writer_done()
 
-    def cancel(self) -> None:
+    def cancel(self) -> None:  # the output will not be used: nothing of it may be stored
         if self.upload is not None:
-            self.upload.cancel()
+            self.upload.abort()
 
 
 class Uploader:

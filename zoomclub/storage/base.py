@@ -122,9 +122,9 @@ class TransferStats:
 
 class GrowingUpload(Protocol):
     """An upload that begins while another process is still writing the file (S3 only; see
-    :mod:`zoomclub.storage.s3_stream`). The writer calls ``start``/``writer_done``/``cancel``;
-    whoever accepts the finished file calls ``finish`` (None: upload it the ordinary way) or
-    ``abort``."""
+    :mod:`zoomclub.storage.s3_stream`). The writer calls ``start`` and ``writer_done``; whoever
+    accepts the finished file calls ``finish`` (None: upload it the ordinary way), and whoever
+    does not, ``abort``."""
 
     @property
     def active(self) -> bool: ...
@@ -132,8 +132,6 @@ class GrowingUpload(Protocol):
     def start(self, path: Path, stable_from: int) -> bool: ...
 
     def writer_done(self) -> None: ...
-
-    def cancel(self) -> None: ...
 
     def finish(self, path: Path) -> ObjectInfo | None: ...
 

@@ -167,21 +167,15 @@ class S3GrowingUpload:
 
     @property
     def active(self) -> bool:
-        """Started, and neither cancelled nor finished: :meth:`finish` can complete it."""
+        """Started, and neither aborted nor finished: :meth:`finish` can complete it."""
         return self.upload_id is not None and not self._abort.is_set()
-
-    def cancel(self) -> None:
-        """The writer's output will not be used (see :meth:`abort`)."""
-        self.abort()
 
     def finish(self, path: Path) -> ObjectInfo | None:
         """Complete the upload with ``path`` (the writer's finished file, perhaps renamed).
 
-        The parts not sent yet go up at once, each hashed just before it is sent; meanwhile one
-        pass over the file computes its SHA-256 and checks every part sent early against the
-        file's bytes now. Returns what is now stored, or None when an early part differs (the
-        upload is then aborted and the caller uploads the file the ordinary way). Storage
-        errors while sending parts are raised, after aborting.
+        Returns what is now stored, or None when the parts sent or hashed while the file was
+        written cannot be used (the upload is then aborted and the caller uploads the file the
+        ordinary way). Storage errors while sending parts are raised, after aborting.
         """
         self.writer_done()
         try:
@@ -189,46 +183,13 @@ class S3GrowingUpload:
         except OSError as exc:
             self.abort()
             raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        head = ThreadPoolExecutor(1, thread_name_prefix="s3-part-1")
         try:
-            with f, head:
-                try:
-                    fd = f.fileno()
-                    size = os.fstat(fd).st_size
-                    if self._error is not None:
-                        raise self._error
-                    parts = max(1, -(-size // self.part_size))
-                    taken = [*self._sent, *self._hashed]
-                    if parts > MAX_PARTS or any(n * self.part_size > size for n in taken):
-                        self.abort()
-                        return None
-                    # Part 1 on a thread of its own: a server that holds early parts until part 1
-                    # arrives (rclone) may be stalling every worker of the pool.
-                    late = []
-                    for n in range(1, parts + 1):
-                        if n in self._sent:
-                            continue
-                        sha, md5 = self._hashed.get(n) or (None, None)
-                        offset = (n - 1) * self.part_size
-                        length = min(self.part_size, size - offset)
-                        late.append(
-                            (head if n == 1 else self._pool).submit(
-                                self._put_part, fd, n, offset, sha, md5, length
-                            )
-                        )
-                    sha256 = self._hash_and_check(fd, size)
-                    if sha256 is None:
-                        self.abort()
-                        return None
-                    futures = [*(s[2] for s in self._sent.values()), *late]
-                    done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                    failed = next((f for f in done if f.exception() is not None), None)
-                    if failed is not None:
-                        raise failed.exception()  # type: ignore[misc]
-                except BaseException:
-                    self._abort_upload()  # parts still in flight then fail at once
-                    raise
-            listed = sorted((f.result() for f in futures), key=lambda p: p["PartNumber"])
+            with f:
+                sent = self._send_rest(f.fileno())
+            if sent is None:
+                self.abort()
+                return None
+            size, sha256, listed = sent
             with translate_errors(f"complete multipart upload of {self.key} in {self.where}"):
                 self.client.complete_multipart_upload(
                     Bucket=self.bucket,
@@ -253,10 +214,50 @@ class S3GrowingUpload:
             "storage: put %s (%d bytes, %d parts, %d of them while it was written)",
             self.key,
             size,
-            parts,
+            len(listed),
             len(self._sent),
         )
         return ObjectInfo(self.key, size, sha256, self.content_type)
+
+    def _send_rest(self, fd: int) -> tuple[int, str, list[dict[str, Any]]] | None:
+        """Send every part not sent yet (with the digest taken while it was written, or hashed
+        now) while one pass computes the file's SHA-256 and re-checks the parts sent early.
+
+        Returns the size, the SHA-256 and the parts to list, or None when an early part no
+        longer matches the file.
+        """
+        size = os.fstat(fd).st_size
+        if self._error is not None:
+            raise self._error
+        parts = max(1, -(-size // self.part_size))
+        taken = [*self._sent, *self._hashed]
+        if parts > MAX_PARTS or any(n * self.part_size > size for n in taken):
+            return None
+        # Part 1 on a thread of its own: a server that holds early parts until part 1 arrives
+        # (rclone) may be stalling every worker of the pool.
+        with ThreadPoolExecutor(1, thread_name_prefix="s3-part-1") as head:
+            try:
+                late = []
+                for n in range(1, parts + 1):
+                    if n in self._sent:
+                        continue
+                    sha, md5 = self._hashed.get(n) or (None, None)
+                    offset = (n - 1) * self.part_size
+                    length = min(self.part_size, size - offset)
+                    pool = head if n == 1 else self._pool
+                    late.append(pool.submit(self._put_part, fd, n, offset, sha, md5, length))
+                sha256 = self._hash_and_check(fd, size)
+                if sha256 is None:
+                    return None
+                futures = [*(s[2] for s in self._sent.values()), *late]
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                failed = next((f for f in done if f.exception() is not None), None)
+                if failed is not None:
+                    raise failed.exception()  # type: ignore[misc]
+            except BaseException:
+                self._abort_upload()  # parts still in flight then fail at once
+                raise
+        return size, sha256, sorted((f.result() for f in futures), key=lambda p: p["PartNumber"])
 
     def _hash_and_check(self, fd: int, size: int) -> str | None:
         """The file's SHA-256, or None if a part sent early no longer matches the file."""
