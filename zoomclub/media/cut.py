@@ -243,16 +243,17 @@ def _write_final(
     """
     if reserve_index:
         reserve = _MOOV_FIXED + samples * _MOOV_PER_SAMPLE
-        following = follower is not None and follower.start(tmp, reserve + _HEAD_SLACK)
+        if follower is not None and not follower.start(tmp, reserve + _HEAD_SLACK):
+            follower = None  # it declined: nobody reads along
         try:
             run_ffmpeg([*args, "-moov_size", str(reserve), "-y", str(tmp)], what)
             return
         except MediaError as exc:
-            if following and follower is not None:
+            if follower is not None:
                 follower.cancel()
             log.warning("%s with room for the index failed (%s); trying +faststart", what, exc)
         finally:
-            if following and follower is not None:
+            if follower is not None:
                 follower.writer_done()
     run_ffmpeg([*args, *_FASTSTART, "-y", str(tmp)], what)
 
