@@ -162,15 +162,22 @@ def detect_boundary(
     if not ordered:
         return _hold("the transcript has no speech to judge by", ["0 cues with text"])
     if sum(1 for c in ordered if c.speaker) >= 0.5 * len(ordered):
-        decision = _by_floor(ordered, facilitation_minutes * 60, segment_bounds_s)
-        decision = _no_room_question_kept(ordered, decision, facilitation_minutes * 60)
+        keys = [floor.speaker_key(c.speaker) for c in ordered]
+        presenters = floor.presenters(ordered, keys)
+        expected_s = facilitation_minutes * 60
+        decision = _by_floor(ordered, keys, presenters, expected_s, segment_bounds_s)
+        decision = _no_room_question_kept(ordered, keys, presenters, decision, expected_s)
     else:
         decision = _by_remarks(ordered, facilitation_minutes * 60)
     return _within(decision, rec_end_s, speech_end_s)
 
 
 def _no_room_question_kept(
-    cues: Sequence[Cue], d: BoundaryDecision, expected_s: float
+    cues: Sequence[Cue],
+    keys: Sequence[str | None],
+    presenters: set[str],
+    d: BoundaryDecision,
+    expected_s: float,
 ) -> BoundaryDecision:
     """Fail closed when a member put a question to the whole room before the chosen cut.
 
@@ -181,8 +188,6 @@ def _no_room_question_kept(
     """
     if d.needs_review:
         return d
-    keys = [floor.speaker_key(c.speaker) for c in cues]
-    presenters = floor.presenters(cues, keys)
     end_ms = math.inf if d.facilitation_end_s is None else d.facilitation_end_s * 1000
     for c, key in zip(cues, keys, strict=True):
         if c.start_ms >= end_ms:
@@ -216,10 +221,12 @@ def _within(d: BoundaryDecision, rec_end_s: float, speech_end_s: float) -> Bound
 
 
 def _by_floor(
-    cues: Sequence[Cue], expected_s: float, segments: Sequence[tuple[float, float]]
+    cues: Sequence[Cue],
+    keys: Sequence[str | None],
+    presenters: set[str],
+    expected_s: float,
+    segments: Sequence[tuple[float, float]],
 ) -> BoundaryDecision:
-    keys = [floor.speaker_key(c.speaker) for c in cues]
-    presenters = floor.presenters(cues, keys)
     roles = floor.roles(cues, keys, presenters)
     stretches = [s for s in floor.stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
     long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
@@ -242,7 +249,7 @@ def _by_floor(
             )
         }
         if added:
-            presenters |= added
+            presenters = presenters | added  # a new set: the caller keeps its own
             roles = floor.roles(cues, keys, presenters)
             stretches = [s for s in floor.stretches(cues, roles) if s.length_s >= SUBSTANTIAL_S]
             long = [s for s in stretches if s.length_s >= LONG_STRETCH_S]
