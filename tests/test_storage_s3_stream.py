@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,18 @@ class Writer:
         self.thread.join()
 
 
+def _files(tmp_path: Path) -> tuple[Path, Path, str]:
+    """The source the writer copies (SIZE bytes), where it writes, and the source's SHA-256."""
+    src = tmp_path / "src.mp4"
+    return src, tmp_path / "out.mp4", make_file(src, SIZE)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _growing(storage: Any, key: str = "s/video.mp4") -> S3GrowingUpload:
     upload = storage.growing_upload(key, content_type="video/mp4")
     assert isinstance(upload, S3GrowingUpload)
@@ -66,16 +79,13 @@ def _growing(storage: Any, key: str = "s/video.mp4") -> S3GrowingUpload:
 def test_parts_go_up_while_the_file_is_written(s3_server: S3Server, tmp_path: Path) -> None:
     counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, counting)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    sha = make_file(src, SIZE)
+    src, out, sha = _files(tmp_path)
     upload = _growing(storage)
     writer = Writer(src, out, pause_at=5 * MIN_PART + 10)
     assert upload.start(out, HEAD)
     writer.thread.start()
     assert writer.paused.wait(30)
-    deadline = time.monotonic() + 30
-    while len(counting.parts_sent) < 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(lambda: len(counting.parts_sent) >= 4)
     # Mid-write: parts 2..5 are whole on disk and sent; nothing is visible at the key.
     assert sorted(counting.parts_sent) == [2, 3, 4, 5]
     assert storage.head("s/video.mp4") is None
@@ -96,14 +106,11 @@ def test_a_part_that_changes_after_it_was_sent_is_never_published(
 ) -> None:
     counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, counting)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
-    deadline = time.monotonic() + 30
-    while 3 not in counting.parts_sent and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(lambda: 3 in counting.parts_sent)
     assert 3 in counting.parts_sent
     with out.open("r+b") as f:  # a writer that broke its promise: part 3 rewritten
         f.seek(2 * MIN_PART + 100)
@@ -119,8 +126,7 @@ def test_a_part_that_changes_after_it_was_sent_is_never_published(
 def test_a_failed_part_aborts_and_publishes_nothing(s3_server: S3Server, tmp_path: Path) -> None:
     faulty = FaultyClient(make_s3_client(s3_server.endpoint_url), fail_part=3)
     storage = storage_with(s3_server, faulty)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
@@ -134,8 +140,7 @@ def test_a_failed_part_aborts_and_publishes_nothing(s3_server: S3Server, tmp_pat
 def test_a_cancelled_upload_leaves_nothing(s3_server: S3Server, tmp_path: Path) -> None:
     faulty = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, faulty)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
@@ -176,8 +181,7 @@ def test_content_md5_is_sent_on_every_part_when_asked(s3_server: S3Server, tmp_p
     storage = storage_with(
         s3_server, Recording(make_s3_client(s3_server.endpoint_url)), content_md5=True
     )
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
@@ -195,16 +199,13 @@ def test_past_the_early_window_parts_are_hashed_while_written_and_sent_after(
     monkeypatch.setattr(s3_stream, "EARLY_LIMIT", 2 * MIN_PART)  # parts 2 and 3 go early
     counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, counting)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    sha = make_file(src, SIZE)
+    src, out, sha = _files(tmp_path)
     upload = _growing(storage)
     writer = Writer(src, out, pause_at=6 * MIN_PART + 10)
     assert upload.start(out, HEAD)
     writer.thread.start()
     assert writer.paused.wait(30)
-    deadline = time.monotonic() + 30
-    while len(upload._hashed) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(lambda: len(upload._hashed) >= 3)
     assert sorted(counting.parts_sent) == [2, 3]  # the window, and no more
     assert sorted(upload._hashed) == [4, 5, 6]  # hashed as soon as they were whole
     writer.resume.set()
@@ -224,8 +225,7 @@ def test_an_output_the_archive_does_not_accept_never_reaches_its_key(
 
     counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, counting)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     with pytest.raises(RuntimeError, match="refused"), Uploader(storage, "2026-01-07-x") as up:
         upload = up.follow("video.mp4")
         assert upload is not None and upload.start(out, HEAD)
@@ -251,14 +251,11 @@ def test_a_part_changed_after_it_was_hashed_is_refused_and_sent_whole_instead(
     monkeypatch.setattr(s3_stream, "EARLY_LIMIT", MIN_PART)  # only part 2 goes early
     counting = FaultyClient(make_s3_client(rclone_s3.endpoint_url))
     storage = storage_with(rclone_s3, counting, content_md5=True)
-    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
-    make_file(src, SIZE)
+    src, out, _ = _files(tmp_path)
     upload = _growing(storage)
     assert upload.start(out, HEAD)
     Writer(src, out).run()
-    deadline = time.monotonic() + 30
-    while 5 not in upload._hashed and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(lambda: 5 in upload._hashed)
     assert 5 in upload._hashed and 5 not in counting.parts_sent
     with out.open("r+b") as f:  # the writer broke its promise after part 5 was hashed
         f.seek(4 * MIN_PART + 100)
