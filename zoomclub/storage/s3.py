@@ -2,9 +2,10 @@
 
 Uploads below ``part_size`` are one PUT; larger ones are a multipart upload whose parts go up
 concurrently and which is completed only when every part is in, aborted on any failure. Every
-upload carries Content-MD5 (checked by every S3 server), the server-side SHA-256 checksum
-(``checksums=True``; servers that ignore it lose nothing) and the hex SHA-256 of the whole
-content in ``x-amz-meta-sha256``, so :meth:`S3Storage.head` is one cheap request. The exception
+body carries its SHA-256 checksum (``checksums=True``; AWS, MinIO and R2 check it), a single PUT
+also Content-MD5, and parts too with ``content_md5=True`` (for servers such as rclone that check
+only that). Every object records the hex SHA-256 of its whole content in ``x-amz-meta-sha256``,
+so :meth:`S3Storage.head` is one cheap request. The exception
 is a file uploaded while it is still being written (:meth:`S3Storage.growing_upload`, see
 :mod:`zoomclub.storage.s3_stream`): its SHA-256 is not known when the upload begins, so it is not
 in the object's metadata; the caller records the one ``finish`` returns.
