@@ -28,7 +28,7 @@ from zoomclub.media import MediaInfo, concat, ffmpeg_exe, probe, trim
 from zoomclub.media.cut import plan_trim
 from zoomclub.media.info import open_media, packets, probe_packets, sample_tables, tracks
 from zoomclub.media.mp4index import agrees, read_tables
-from zoomclub.media.plan import Packet, Track, plan_cut, seconds_arg, to_us
+from zoomclub.media.plan import CutPlanner, Packet, Track, plan_cut, seconds_arg, to_us
 
 RATE = 32000
 CHANGE_S = 3.0  # where the talk turns into Q&A in the fixtures
@@ -623,6 +623,26 @@ def test_plan_invariants(run: tuple[Track, list[Packet], float]) -> None:
     if plan.clip_s is None:
         want = max(((p.pts + p.duration) * tb for p in kept), default=Fraction(0))
         assert plan.end == want
+
+
+@given(packet_runs())
+def test_feeding_whole_tables_plans_like_one_packet_at_a_time(
+    run: tuple[Track, list[Packet], float],
+) -> None:
+    # feed() keeps the leading packets that end before the cut without a Python call per packet;
+    # the plan must be the very one the per-packet rules give.
+    track, pkts, end = run
+    planner = CutPlanner([track], end)
+    planner.feed(
+        0, array("q", [p.pts for p in pkts]), array("q", [p.dts for p in pkts]),
+        array("q", [p.duration for p in pkts]),
+    )  # fmt: skip
+    assert planner.result() == plan_cut([track], pkts, end)
+
+
+def test_feed_refuses_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="as many"):
+        CutPlanner([V], 1.0).feed(0, [0, 1], [0], [1, 1])
 
 
 # --- timestamps from the MP4 sample tables ---------------------------------------------------------
