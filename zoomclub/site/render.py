@@ -73,6 +73,14 @@ def environment() -> Environment:
     return env
 
 
+def warm() -> None:
+    """Compile every template now (an archive does this while its uploads run, so the site is
+    rebuilt sooner once they end)."""
+    env = environment()
+    for name in env.list_templates():
+        env.get_template(name)
+
+
 def _render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
