@@ -293,12 +293,15 @@ class FileWatcher:
         self.calls: list[str] = []
         self.seen: list[tuple[int, bytes]] = []  # (offset, bytes) read before the writer ended
         self.stable_from = 0
+        self.path: Path | None = None
+        self.done_bytes = b""  # the file when the writer said it was complete
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self, path: Path, stable_from: int) -> bool:
         self.calls.append("start")
         self.stable_from = stable_from
+        self.path = path
         if self.accept:
             self._thread = threading.Thread(target=self._watch, args=(path,))
             self._thread.start()
@@ -318,8 +321,10 @@ class FileWatcher:
                 pos = size
             time.sleep(0.001)
 
-    def writer_done(self) -> None:
-        self.calls.append("writer_done")
+    def writer_done(self, *, complete: bool = False) -> None:
+        self.calls.append("writer_done complete" if complete else "writer_done")
+        if complete and self.path is not None:  # whole, and final: as the finished file reads
+            self.done_bytes = self.path.read_bytes()
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -340,7 +345,8 @@ def test_reserved_index_is_in_front_and_the_rest_is_written_once_in_order(
     watcher = FileWatcher()
     out = tmp_path / "roomy.mp4"
     info = trim(big, out, 70.0, reserve_index=True, follower=watcher)
-    assert watcher.calls == ["start", "writer_done"]
+    assert watcher.calls == ["start", "writer_done complete"]
+    assert watcher.done_bytes == out.read_bytes()  # told complete only once it was
     assert moov_before_mdat(out)
     boxes = top_level_boxes(out)
     assert boxes[:3] == ["ftyp", "moov", "free"]

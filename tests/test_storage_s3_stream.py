@@ -265,3 +265,60 @@ def test_a_part_changed_after_it_was_hashed_is_refused_and_sent_whole_instead(
     assert storage.head("s/video.mp4") is None
     storage.put_file("s/video.mp4", out, content_type="video/mp4")
     assert storage.get_bytes("s/video.mp4") == out.read_bytes()
+
+
+def test_a_complete_writer_has_the_rest_sent_before_finish_makes_it_visible(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    # Once the writer says the file is complete, part 1 and every part not sent yet go up while
+    # the caller still checks the file; only finish() completes the upload.
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out, sha = _files(tmp_path)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    upload.writer_done(complete=True)
+    _wait_for(lambda: len(counting.parts_sent) == 8)
+    assert sorted(counting.parts_sent) == list(range(1, 9))
+    assert storage.head("s/video.mp4") is None  # sent, not stored
+    renamed = out.with_name("video.mp4")
+    out.rename(renamed)  # the caller's atomic rename does not change the file
+    info = upload.finish(renamed)
+    assert info is not None and (info.size, info.sha256) == (SIZE, sha)
+    assert storage.get_bytes("s/video.mp4") == src.read_bytes()
+    assert sorted(counting.parts_sent) == list(range(1, 9))  # each part once
+    assert counting.aborted == []
+
+
+def test_a_complete_file_the_caller_refuses_is_thrown_away_with_everything_sent(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out, _ = _files(tmp_path)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    upload.writer_done(complete=True)
+    upload.abort()  # its check failed: nothing of it may be stored
+    assert len(counting.aborted) == 1
+    assert storage.head("s/video.mp4") is None
+    assert not storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads")
+
+
+def test_finishing_with_another_file_than_the_one_written_sends_it_whole_instead(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
+    storage = storage_with(s3_server, counting)
+    src, out, _ = _files(tmp_path)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    upload.writer_done(complete=True)
+    other = tmp_path / "other.mp4"
+    make_file(other, SIZE)
+    assert upload.finish(other) is None  # not the file whose parts went up
+    assert len(counting.aborted) == 1
+    assert storage.head("s/video.mp4") is None

@@ -189,9 +189,9 @@ class _Writing:
         self.began.set()
         return self.upload is not None and self.upload.start(path, stable_from)
 
-    def writer_done(self) -> None:
+    def writer_done(self, *, complete: bool = False) -> None:
         if self.upload is not None:
-            self.upload.writer_done()
+            self.upload.writer_done(complete=complete)
 
     def cancel(self) -> None:  # the output will not be used: nothing of it may be stored
         if self.upload is not None:

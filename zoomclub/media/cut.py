@@ -38,11 +38,13 @@ _HEAD_SLACK = 4096  # ftyp before the room, and the wide/mdat headers after it
 
 class Follower(Protocol):
     """Something that reads a final output while ffmpeg writes it (an S3 upload: see
-    :mod:`zoomclub.storage.s3_stream`). ``start`` says whether it follows this output."""
+    :mod:`zoomclub.storage.s3_stream`). ``start`` says whether it follows this output;
+    ``writer_done`` says ffmpeg exited, ``complete`` whether it wrote the whole file (which is
+    then final, though not yet verified: the caller still accepts or cancels it)."""
 
     def start(self, path: Path, stable_from: int) -> bool: ...
 
-    def writer_done(self) -> None: ...
+    def writer_done(self, *, complete: bool = False) -> None: ...
 
     def cancel(self) -> None: ...
 
@@ -245,8 +247,10 @@ def _write_final(
         reserve = _MOOV_FIXED + samples * _MOOV_PER_SAMPLE
         if follower is not None and not follower.start(tmp, reserve + _HEAD_SLACK):
             follower = None  # it declined: nobody reads along
+        complete = False
         try:
             run_ffmpeg([*args, "-moov_size", str(reserve), "-y", str(tmp)], what)
+            complete = True
             return
         except MediaError as exc:
             if follower is not None:
@@ -254,7 +258,7 @@ def _write_final(
             log.warning("%s with room for the index failed (%s); trying +faststart", what, exc)
         finally:
             if follower is not None:
-                follower.writer_done()
+                follower.writer_done(complete=complete)
     run_ffmpeg([*args, *_FASTSTART, "-y", str(tmp)], what)
 
 

@@ -122,16 +122,17 @@ class TransferStats:
 
 class GrowingUpload(Protocol):
     """An upload that begins while another process is still writing the file (S3 only; see
-    :mod:`zoomclub.storage.s3_stream`). The writer calls ``start`` and ``writer_done``; whoever
-    accepts the finished file calls ``finish`` (None: upload it the ordinary way), and whoever
-    does not, ``abort``."""
+    :mod:`zoomclub.storage.s3_stream`). The writer calls ``start`` and ``writer_done``
+    (``complete=True`` when it wrote the whole file: the rest may then go up at once, though
+    nothing is stored before ``finish``); whoever accepts the finished file calls ``finish``
+    (None: upload it the ordinary way), and whoever does not, ``abort``."""
 
     @property
     def active(self) -> bool: ...
 
     def start(self, path: Path, stable_from: int) -> bool: ...
 
-    def writer_done(self) -> None: ...
+    def writer_done(self, *, complete: bool = False) -> None: ...
 
     def finish(self, path: Path) -> ObjectInfo | None: ...
 

@@ -80,6 +80,9 @@ class S3GrowingUpload:
         self._follower: threading.Thread | None = None
         self._fd: int | None = None
         self._error: BaseException | None = None
+        # The rest of the file, sent once the writer has written all of it (see writer_done).
+        self._rest_pool = ThreadPoolExecutor(1, thread_name_prefix="s3-rest")
+        self._rest: Future[tuple[int, str, list[dict[str, Any]]] | None] | None = None
 
     # -- the writer's side ---------------------------------------------------------------------
 
@@ -108,11 +111,18 @@ class S3GrowingUpload:
         self._follower.start()
         return True
 
-    def writer_done(self) -> None:
-        """The writer exited (whether it succeeded or not): send no further part early."""
+    def writer_done(self, *, complete: bool = False) -> None:
+        """The writer exited: send no further part early.
+
+        ``complete``: it wrote the whole file, so what has not gone up yet (part 1 among it) is
+        sent now, while the caller verifies the file. Nothing becomes visible before
+        :meth:`finish` completes the upload; :meth:`abort` throws all of it away.
+        """
         self._stop.set()
         if self._follower is not None:
             self._follower.join()
+        if complete and self._rest is None and self.active and self._fd is not None:
+            self._rest = self._rest_pool.submit(self._send_rest, self._fd)
 
     def _follow(self, path: Path) -> None:
         try:
@@ -179,13 +189,7 @@ class S3GrowingUpload:
         """
         self.writer_done()
         try:
-            f = open(path, "rb")  # noqa: SIM115 - closed below, after the last part is sent
-        except OSError as exc:
-            self.abort()
-            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        try:
-            with f:
-                sent = self._send_rest(f.fileno())
+            sent = self._rest_sent(Path(path))
             if sent is None:
                 self.abort()
                 return None
@@ -218,6 +222,22 @@ class S3GrowingUpload:
             len(self._sent),
         )
         return ObjectInfo(self.key, size, sha256, self.content_type)
+
+    def _rest_sent(self, path: Path) -> tuple[int, str, list[dict[str, Any]]] | None:
+        """:meth:`_send_rest`'s answer: from the run :meth:`writer_done` began, or from one now."""
+        if self._rest is not None:
+            if not _same_file(self._fd, path):
+                log.warning(
+                    "storage: %s is not the file that was written; uploading it whole", path
+                )
+                return None
+            return self._rest.result()
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed below, after the last part is sent
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        with f:
+            return self._send_rest(f.fileno())
 
     def _send_rest(self, fd: int) -> tuple[int, str, list[dict[str, Any]]] | None:
         """Send every part not sent yet (with the digest taken while it was written, or hashed
@@ -265,6 +285,8 @@ class S3GrowingUpload:
         ps = self.part_size
         pos = 0
         while pos < size:
+            if self._abort.is_set():
+                raise StorageError("upload cancelled")
             number = pos // ps + 1
             early = self._sent.get(number)
             part = hashlib.sha256() if early is not None else None
@@ -290,6 +312,8 @@ class S3GrowingUpload:
         # First: parts still in flight then fail at once (no such upload) instead of retrying.
         self._abort_upload()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._rest is not None:
+            wait([self._rest])  # it reads the file: let it stop before the file is closed
         self._close()
 
     def _abort_upload(self) -> None:
@@ -308,6 +332,7 @@ class S3GrowingUpload:
 
     def _close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._rest_pool.shutdown(wait=True)
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -346,6 +371,17 @@ class S3GrowingUpload:
         entry["ETag"] = resp["ETag"]
         failpoints.hit("multipart-part")
         return entry
+
+
+def _same_file(fd: int | None, path: Path) -> bool:
+    """Whether ``path`` is (still, perhaps renamed) the file open at ``fd``, at the same size."""
+    if fd is None:
+        return False
+    try:
+        a, b = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino, a.st_size) == (b.st_dev, b.st_ino, b.st_size)
 
 
 def _blocks(fd: int, start: int, end: int, key: str) -> Iterator[memoryview]:
