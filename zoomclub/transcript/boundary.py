@@ -70,6 +70,8 @@ from zoomclub.errors import InputError
 from zoomclub.transcript import captions, floor
 from zoomclub.transcript.floor import Others, Stretch
 from zoomclub.transcript.phrases import (
+    CLARIFYING,
+    DISCUSSION,
     ends_the_material,
     first_strong_handoff,
     handoff_strength,
@@ -81,6 +83,7 @@ from zoomclub.transcript.phrases import (
     is_section_start,
     mentions_more,
     qa_under_way,
+    question_topic,
 )
 from zoomclub.transcript.speakers import is_generic_name
 from zoomclub.transcript.vtt import Cue
@@ -550,6 +553,7 @@ class _Onset:
     early: tuple[tuple[int, int], ...] = ()
     run_s: float = 0.0  # length of that last run
     run_end_ms: int = 0
+    kinds: tuple[str | None, ...] = ()  # of each sentence: captions.ASK, REPLY, STEER or None
 
 
 def _text_onset(
@@ -596,7 +600,7 @@ def _text_onset(
         f" ({r.length_s / 60:.0f} min)"
     )
     at = r.last + 1 if r.last + 1 < len(ss) else None
-    return _Onset(at, ss, r.start_ms, late_at, tuple(early), r.length_s, r.end_ms)
+    return _Onset(at, ss, r.start_ms, late_at, tuple(early), r.length_s, r.end_ms, tuple(kinds))
 
 
 def _ends_in_handoff(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
@@ -699,6 +703,52 @@ def _late_question(onset: _Onset, ev: list[str]) -> BoundaryDecision:
     )
 
 
+def _passed_early(onset: _Onset, at: int, safe_until_ms: float) -> bool:
+    """Were questions passed over for coming well before the expected end, when the talk, up
+    to the run of statements that ends before sentence ``at`` (``len`` for the end), ended early
+    after all, or that run came right after them and is short (an answer?)? Then they may have
+    been Q&A."""
+    if not onset.early:
+        return False
+    first = at
+    while first > 0 and onset.kinds[first - 1] is None:
+        first -= 1
+    if first == at:  # (no statements right before it: judge by the questions alone)
+        return True
+    start_ms, end_ms = onset.sentences[first].start_ms, onset.sentences[at - 1].end_ms
+    return (
+        onset.early[-1][1] == start_ms and (end_ms - start_ms) / 1000 < LONG_STRETCH_S
+    ) or end_ms < safe_until_ms
+
+
+def _discussion_cut(
+    cues: Sequence[Cue], expected_s: float, onset: _Onset, at: int, ev: list[str]
+) -> BoundaryDecision | None:
+    """Cut at the first remark that opens a discussion, when the question at ``at`` (the first
+    one after the talk) is one, or a reply to one: thanks, the asker's own work, an opinion (see
+    :func:`phrases.question_topic`). The first question of Q&A may read like a statement ("I
+    actually work on something similar ..."), so the run of statements before it is searched for
+    such remarks too, back to its start; the cut goes at the earliest, never later than ``at``.
+    None when there is none, or the cut would be far from the club's usual length."""
+    ss, kinds = onset.sentences, onset.kinds
+    if not (question_topic(ss[at].text) == DISCUSSION or kinds[at] == captions.REPLY):
+        return None
+    first = None if question_topic(ss[at].text) != DISCUSSION else at
+    i = at - 1
+    while i >= 0 and kinds[i] is None:
+        if question_topic(ss[i].text) == DISCUSSION:
+            first = i
+        i -= 1
+    if first is None:
+        return None
+    s = ss[first]
+    ratio = (s.start_ms - cues[0].start_ms) / 1000 / expected_s
+    if not EARLY_RATIO <= ratio <= LATE_RATIO:
+        return None
+    ev.append(f"a remark that opens a discussion at {_clock(s.start_ms)}: {s.text[:80]!r}")
+    return BoundaryDecision(s.start_ms / 1000, False, 0.55, "cut where a discussion opens", ev)
+
+
 def _by_text(
     cues: Sequence[Cue],
     expected_s: float,
@@ -710,6 +760,7 @@ def _by_text(
     """No hand-off remark before the captions stop reading like a presentation."""
     origin_ms = cues[0].start_ms
     at, ss = onset.at, onset.sentences
+    safe_until_ms = origin_ms + ANSWER_RISK_RATIO * expected_s * 1000
     if at and is_pause_for_questions(ss[at - 1].text) and not (members and members[ss[at].first]):
         at -= 1  # "I'll pause in case anyone has questions.": a statement, but the invitation
     elif at is not None and not members:
@@ -720,13 +771,27 @@ def _by_text(
         and not (members and members[ss[at].first])
     ):
         # the "interruption" may have been the first question of Q&A, the rest its answer;
-        # unless the presenter then asked the room for questions, as one does after a talk
-        return _late_question(onset, ev)
-    safe_until_ms = origin_ms + ANSWER_RISK_RATIO * expected_s * 1000
-    if onset.early and (
-        (onset.early[-1][1] == onset.run_start_ms and onset.run_s < LONG_STRETCH_S)
-        or onset.run_end_ms < safe_until_ms
-    ):
+        # unless the presenter then asked the room for questions, as one does after a talk, or,
+        # after a question about the material on the screen ("wait, is that absolute?"), put any
+        # question to the room ("Thoughts?")
+        late = ss[onset.late_at].text
+        topic = question_topic(late)
+        if topic == DISCUSSION and not _passed_early(onset, onset.late_at, safe_until_ms):
+            # it opened a discussion: Q&A began there, or at a remark like it just before
+            cut = _discussion_cut(cues, expected_s, onset, onset.late_at, ev)
+            return cut or _late_question(onset, ev)
+        if topic != CLARIFYING or at is None:
+            return _late_question(onset, ev)
+        by_member = bool(members and members[ss[at].first]) or not _to_the_room(ss[at].text)
+        if by_member and (
+            onset.run_s < LONG_STRETCH_S or question_topic(ss[at].text) != DISCUSSION
+        ):
+            # A member's question after it: the talk went on past the clarifying question only
+            # if a whole section followed it (answers in Q&A are shorter), and only to a
+            # question that opens a discussion (see below).
+            return _late_question(onset, ev)
+        ev.append(f"the question near the expected end asks about the material: {late[:80]!r}")
+    if _passed_early(onset, len(ss) if onset.at is None else onset.at, safe_until_ms):
         # Questions were passed over for coming well before the expected end; but if the talk
         # ended early after all, or the last run right after them is short (an answer?), they
         # may have been Q&A.
@@ -770,7 +835,11 @@ def _by_text(
     s = ss[at]
     ev.append(f"first question after it at {_clock(s.start_ms)}: {s.text[:80]!r}")
     if not _to_the_room(s.text) or (members and members[s.first]):
-        # A member's question may be the second one: the first may read like a statement.
+        # A member's question may be the second one: the first may read like a statement; but
+        # one that opens a discussion, and any such remark before it, shows where Q&A began.
+        cut = _discussion_cut(cues, expected_s, onset, at, ev)
+        if cut is not None:
+            return cut
         if handoff_later:
             return _hold("questions before the hand-off remark: Q&A may have started earlier", ev)
         return _hold("no hand-off remark, and the first question is not the presenter's", ev)

@@ -265,3 +265,108 @@ def is_closing_like(text: str) -> bool:
 def mentions_more(text: str) -> bool:
     """ "any *other* questions", "anyone *else*": speaks of questions already asked."""
     return bool(_UNDER_WAY.search(text.replace("’", "'").lower()))
+
+
+# What a question is *about*. Questions put in the middle of a talk point at the material on the
+# screen and are short ("sorry, what was X again?", "is that absolute or relative?", "can you go
+# back one slide?"); the ones that open a discussion step back from it: they thank the presenter,
+# bring in the asker's own work ("at my company we tried ..."), give an opinion or disagree ("I
+# think the comparison is a bit unfair", "can I push back ..."), ask the room or for a takeaway,
+# or point to other and later work. The two lists are word classes, not phrasings: a question
+# may match neither, and then nothing is read into it.
+DISCUSSION, CLARIFYING = "discussion", "clarifying"
+
+_DISCUSSION = re.compile(
+    "|".join(
+        [
+            # thanking or praising the presenter: said once the talk is over
+            r"\bthank(?:s| you)\b.{0,25}\bfor (?:presenting|present|the (?:\w+ )?(?:presentation|"
+            r"talk|overview|summary|walk-?through|session|intro)|walking us|taking us|leading|"
+            r"doing this|putting this together)",
+            r"\b(?:great|nice|lovely|excellent|awesome|wonderful|fantastic|super|very clear|really "
+            r"(?:nice|good|great|clear|helpful)) (?:talk|presentation|overview|summary|"
+            r"walk-?through|job|session|explanation)\b",
+            # the asker's own work and experience
+            r"\b(?:at|in|on) (?:my|our) (?:company|job|work|day job|lab|team|group|startup|"
+            r"org|organi[sz]ation|project|previous job|last job|employer)\b",
+            r"\bat work\b|\bin (?:my|our) (?:experience|field|area|domain|own work)\b",
+            r"\bi(?:'m| am)? (?:actually |also |currently )?(?:work|worked|working) (?:on|with|in)"
+            r" (?:something|a similar|similar|exactly|pretty much|related|the same|this)\b",
+            r"\bwe(?:'ve| have)? (?:actually |also |once |recently )?(?:tried|used|deployed|"
+            r"shipped|built|ran into|hit|saw the same|found)\b",
+            r"\bin (?:practice|production|the real world|the wild|industry)\b",
+            # opinion and disagreement
+            r"\bpush(?:ing)? back\b|\b(?:i|i'd|i would) (?:\w+ )?disagree\b|\bnot sure i (?:agree|buy)",
+            r"\bi (?:had|have|got) (?:a |an |quite a )?(?:slightly |somewhat |very |bit |little |"
+            r"totally |completely )?(?:different|other|opposite) (?:reading|take|view|"
+            r"interpretation|understanding|impression|opinion)\b",
+            r"\b(?:honestly|frankly|personally|to be fair|in my opinion|imo|my (?:two cents|hot "
+            r"take|impression|sense|feeling|gut))\b",
+            r"\b(?:unfair|overrated|overhyped|oversold|overclaim\w*|overstat\w*|cherry[- ]pick\w*|"
+            r"apples to oranges|not (?:a )?fair|hand-?wav\w*)\b",
+            # the room, the takeaway, the bigger picture
+            r"\b(?:curious|wonder\w*) (?:what|how) (?:people|others|everyone|everybody|folks|"
+            r"you all|the group|the rest of you)\b",
+            r"\b(?:what|how) (?:do |does |did )?(?:people|everyone|everybody|others|folks|you all|"
+            r"y'?all|the group|the rest of you) (?:think|feel|make of)\b",
+            r"\b(?:takeaway|take-away|take home|big picture|bigger picture|main lesson)\b",
+            r"\b(?:do|did) you (?:think|believe|feel|buy|expect|agree|find)\b|\byour (?:take|"
+            r"opinion|intuition|view|sense)\b",
+            r"\b(?:would|will|could|does|do) (?:this|it|that|these|the (?:method|approach|idea))"
+            r" (?:\w+ )?(?:work|generali[sz]e|scale|transfer|apply|hold up|carry over)\b",
+            r"\bwhy not (?:just )?(?:use|try|do|go with|compare)\b",
+            # other and later work
+            r"\bfollow[- ]?(?:up|on) (?:paper|work|study|preprint)|\b(?:later|newer|recent|"
+            r"subsequent|future|other) (?:paper|papers|work|preprint)\b|\bthere'?s (?:a|another|"
+            r"this) (?:paper|preprint|blog post|library)\b",
+            r"\b(?:to add to|building on|following up on|going back to|on that point)\b",
+            r"\bmy (?:first |main |real |other |one |big )?(?:question|comment|point) (?:is|was)\b",
+        ]
+    )
+)
+# A clarifying question points at what is on the screen or asks to have it repeated.
+_CLARIFY_MARK = re.compile(
+    "|".join(
+        [
+            r"^(?:\w+,? )?(?:sorry|wait|hold on|hang on|quick question|quick clarification|"
+            r"just to clarify|to clarify|real quick|one quick thing|sorry to interrupt)\b",
+            r"\bagain\s*\?|\bstand for\b|\bwhat does .{1,30} mean\b|\bdid you say\b",
+            r"\b(?:go|going|flip|jump) back\b|\b(?:previous|last|next) slide\b",
+            r"\b(?:this|that|these|those|which|the previous|the last|the first) (?:slide|table|"
+            r"figure|fig|plot|graph|equation|eq|number|numbers|column|row|axis|curve|line|diagram|"
+            r"chart|baseline|metric|dataset|split)\b",
+            r"\b(?:absolute|relative|per|in|on|over|across|before|after|with|without) or\b|"
+            r"\bor (?:absolute|relative)\b",
+            r"\b(?:is|was|are|were) (?:that|this|it|those|these) (?:\w+ ){0,3}(?:absolute|"
+            r"relative|percent|points|the same|per|averaged|frozen|trained|fine-?tuned|shared)\b",
+            r"\bin (?:their|the) (?:setup|paper|experiments?|table|figure)\b",
+        ]
+    )
+)
+# A short factual question about the paper: "Is X frozen?", "How big is X?", "Do they release
+# code?" (their setup, not the asker's view of it).
+_FACTUAL = re.compile(
+    r"^(?:\w+,? )?(?:is|are|was|were|does|do|did|how (?:big|many|much|long|large|often|deep)|which"
+    r"|what|where|when)\b"
+)
+_TO_ANYONE = re.compile(r"\b(?:any|anyone|anybody|anything)\b")
+CLARIFY_MAX_WORDS = 14
+
+
+@lru_cache(maxsize=8192)
+def question_topic(text: str) -> str | None:
+    """DISCUSSION for a remark that opens or carries a discussion, CLARIFYING for a short question
+    about the material being presented, None when it reads as neither."""
+    t = text.replace("’", "'").lower().strip()
+    if _DISCUSSION.search(t):
+        return DISCUSSION
+    words = len(t.split())
+    if (
+        "?" in t
+        and words <= CLARIFY_MAX_WORDS
+        and (_CLARIFY_MARK.search(t) or _FACTUAL.search(t))
+        and not _BETWEEN_SECTIONS.search(t)  # "does that make sense so far?": the presenter's
+        and not _TO_ANYONE.search(t)  # ... or the room's: "anything unclear?"
+    ):
+        return CLARIFYING
+    return None
