@@ -3,9 +3,9 @@
 ffmpeg, asked to reserve room for the MP4 index at the front (``-moov_size``), writes the media
 data strictly in order after that room and goes back only to fill the room (and the ``mdat``
 header beside it) at the very end. Every byte past ``stable_from`` is therefore final the moment
-it is on disk, so the parts past the first can go up while the cut is still running; the first
-part, the last one and the completion wait for the writer to finish and for the caller to accept
-the file.
+it is on disk, so the parts past the first can go up while the cut is still running. The first
+part and the rest go once the writer says it wrote the whole file, while the caller still checks
+it; the completion, which makes the object visible, waits for the caller to accept the file.
 
 Nothing is trusted on faith: :meth:`S3GrowingUpload.finish` hashes the finished file once (the
 whole SHA-256 and every part's, as :func:`~zoomclub.storage.s3_multipart.plan_file` does for any
