@@ -98,6 +98,7 @@ ROOM_QUESTION_FROM = 0.5  # a member's question to the room from here on opens a
 LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
 QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
 QUICK_QUESTION_S = 5.0
+CLARIFIED_SECTION_S = 120.0  # a question about the material gets a shorter answer than this
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 300.0  # captions: any question this close before the hand-off ...
 CC_MAX_QUESTIONS = 0  # ... that the presenter did not resume after means Q&A may be under way
@@ -328,10 +329,21 @@ def _by_floor(
                         reach, confidence = nxt, 0.6
                         why = "a short last section after a question pause, ending in a hand-off"
                     break
-                if not went_on and _one_quick_turn(o) and not floor.tail_invites_pause(cues, prev):
+                # Questions about the material on the screen ("sorry, which table?") that the
+                # presenter went on after: the talk went on, as after "let's continue".
+                clarified = (
+                    not went_on
+                    and nxt.length_s >= CLARIFIED_SECTION_S
+                    and _only_clarifying(cues, roles, prev, nxt)
+                )
+                if (
+                    not (went_on or clarified)
+                    and _one_quick_turn(o)
+                    and not floor.tail_invites_pause(cues, prev)
+                ):
                     pending = True
                     continue
-                invited = invited and went_on
+                invited = invited and (went_on or clarified)
                 if invited and (textbook or not pending):
                     reach, confidence, pending = nxt, 0.6, False
                     why = 'facilitation resumed after a question pause ("let\'s continue")'
@@ -363,7 +375,26 @@ def _by_floor(
             and floor.tail_handoff(cues, prev)[0] < 2
         ):
             ev.append(f"a question at {_clock(prev.end_ms)} then {chosen.length_s / 60:.0f} min")
-            return _hold("no closing remark, and the last long stretch may be a long answer", ev)
+            topics = [
+                question_topic(cues[i].text)
+                for i in range(prev.last + 1, chosen.first)
+                if roles[i] == "M"
+            ]
+            if topics[:1] == [DISCUSSION] and prev.length_s >= LONG_STRETCH_S:
+                # the question opened a discussion: the stretch after it was its answer
+                chosen, confidence = prev, 0.6
+                why = "after the last long presenter stretch before a question opening a discussion"
+                ev.append("that question opens a discussion")
+            elif not (topics and all(t == CLARIFYING for t in topics)) or (
+                chosen.length_s < LONG_STRETCH_S
+            ):
+                return _hold(
+                    "no closing remark, and the last long stretch may be a long answer", ev
+                )
+            else:
+                # questions about the material on the screen get short answers: a whole section
+                # after them is the talk going on
+                ev.append("only questions about the material before it")
 
     after = floor.others_between(cues, roles, chosen.last + 1, len(cues))
     strength, at = floor.tail_handoff(cues, chosen)
@@ -482,6 +513,13 @@ def _cut_after_cue(cues: Sequence[Cue], i: int) -> float:
 def _one_quick_turn(o: Others) -> bool:
     """One member's one short turn ("Sorry, which table?")."""
     return o.turns == 1 and o.speakers == 1 and o.longest_turn_s <= QUICK_QUESTION_S
+
+
+def _only_clarifying(cues: Sequence[Cue], roles: Sequence[str], a: Stretch, b: Stretch) -> bool:
+    """Did the others say nothing between the stretches but questions about the material on the
+    screen ("Wait, is that absolute or relative?")? See :func:`phrases.question_topic`."""
+    said = [cues[i].text for i in range(a.last + 1, b.first) if roles[i] == "M"]
+    return bool(said) and all(question_topic(t) == CLARIFYING for t in said)
 
 
 def _asked(o: Others) -> bool:
@@ -780,7 +818,7 @@ def _by_text(
             # it opened a discussion: Q&A began there, or at a remark like it just before
             cut = _discussion_cut(cues, expected_s, onset, onset.late_at, ev)
             return cut or _late_question(onset, ev)
-        if topic != CLARIFYING or at is None:
+        if topic != CLARIFYING or at is None or onset.run_s < CLARIFIED_SECTION_S:
             return _late_question(onset, ev)
         by_member = bool(members and members[ss[at].first]) or not _to_the_room(ss[at].text)
         if by_member and (

@@ -328,7 +328,8 @@ _DISCUSSION = re.compile(
 _CLARIFY_MARK = re.compile(
     "|".join(
         [
-            r"^(?:\w+,? )?(?:sorry|wait|hold on|hang on|quick question|quick clarification|"
+            r"^(?:(?:so|and|but|ok|okay|um|uh|hmm|oh),? )?(?:sorry|wait|hold on|hang on|quick "
+            r"question|quick clarification|"
             r"just to clarify|to clarify|real quick|one quick thing|sorry to interrupt)\b",
             r"\bagain\s*\?|\bstand for\b|\bwhat does .{1,30} mean\b|\bdid you say\b",
             r"\b(?:go|going|flip|jump) back\b|\b(?:previous|last|next) slide\b",
@@ -346,10 +347,17 @@ _CLARIFY_MARK = re.compile(
 # A short factual question about the paper: "Is X frozen?", "How big is X?", "Do they release
 # code?" (their setup, not the asker's view of it).
 _FACTUAL = re.compile(
-    r"^(?:\w+,? )?(?:is|are|was|were|does|do|did|how (?:big|many|much|long|large|often|deep)|which"
-    r"|what|where|when)\b"
+    r"^(?:(?:so|and|but|ok|okay|um|uh|hmm|sorry|wait|also|then|right|oh),? )?(?:is|are|was|were|"
+    r"does|do|did|how (?:big|many|much|long|large|often|deep)|which|what|where|when)\b"
 )
 _TO_ANYONE = re.compile(r"\b(?:any|anyone|anybody|anything)\b")
+# The asker's own view in the question ("I think ...", "I was wondering ..."): not a question
+# about what is on the screen, whatever it asks.
+_OWN_VIEW = re.compile(
+    r"\b(?:i|we)(?:'m| am| was| were)? (?:really |just |also )?(?:think|thought|feel|felt|"
+    r"believe|guess|suspect|doubt|wonder|wondering|curious|not sure|unsure|worry|worried|"
+    r"would argue|'d argue)\b"
+)
 CLARIFY_MAX_WORDS = 14
 
 
@@ -365,8 +373,9 @@ def question_topic(text: str) -> str | None:
         "?" in t
         and words <= CLARIFY_MAX_WORDS
         and (_CLARIFY_MARK.search(t) or _FACTUAL.search(t))
-        and not _BETWEEN_SECTIONS.search(t)  # "does that make sense so far?": the presenter's
+        and not _PAUSE_QUESTION.search(t)  # "does that make sense so far?": the presenter's
         and not _TO_ANYONE.search(t)  # ... or the room's: "anything unclear?"
+        and not _OWN_VIEW.search(t)
     ):
         return CLARIFYING
     return None
