@@ -1120,3 +1120,132 @@ def test_asks_the_room(text: str, room: bool) -> None:
     from zoomclub.transcript.captions import asks_the_room
 
     assert asks_the_room(text) is room
+
+
+# --- what a question is about: clarifying the material, or opening a discussion ---
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # opening a discussion: thanks, the asker's own work, opinions, the room, the big picture
+        ("Thank you so much for the presentation, that was really clear.", "discussion"),
+        ("Great talk! One thing I kept thinking about is the cost.", "discussion"),
+        (
+            "We actually deployed something like this at work last year and it fell over.",
+            "discussion",
+        ),
+        ("In my experience the seed matters way more than they admit.", "discussion"),
+        ("I'm working on something pretty similar for speech.", "discussion"),
+        ("I'd disagree with the framing a bit.", "discussion"),
+        ("I have a somewhat different take on the ablation.", "discussion"),
+        ("Personally I wasn't convinced by the scaling plot.", "discussion"),
+        ("Feels like the baselines are cherry-picked.", "discussion"),
+        ("What do folks make of the evaluation?", "discussion"),
+        ("What's the big-picture takeaway here?", "discussion"),
+        ("Do you think it would scale to billions of parameters?", "discussion"),
+        ("Would this generalize to other languages?", "discussion"),
+        ("There's a newer paper from DeepMind that does this better.", "discussion"),
+        ("Building on what Priya said, the data matters more.", "discussion"),
+        ("How would this hold up in production?", "discussion"),
+        # clarifying what is on the screen: short, pointing at it or asking it again
+        ("Sorry, what does BLEU stand for?", "clarifying"),
+        ("Wait, did you say 12 layers or 24?", "clarifying"),
+        ("Could you flip back to the previous slide?", "clarifying"),
+        ("Is that number per token or per sequence?", "clarifying"),
+        ("Which split is that figure on?", "clarifying"),
+        ("Hang on, are the embeddings shared?", "clarifying"),
+        ("How many GPUs did they use?", "clarifying"),
+        ("Quick clarification: is the encoder pretrained?", "clarifying"),
+        ("What's on the y axis again?", "clarifying"),
+        # neither: nothing is read into these
+        ("I was wondering how this compares with sparse retrieval?", None),  # the asker's view
+        ("I'm not sure the encoder is the reason, is it frozen?", None),
+        ("Any questions so far?", None),  # the presenter's, to the room
+        ("Does that make sense so far?", None),
+        ("Anything unclear?", None),
+        ("The ablation removes the encoder and things get noticeably worse.", None),
+        ("I think the key figure is the one with latency on the x axis.", None),
+        ("The related work mentions dense retrieval but doesn't really compare.", None),
+    ],
+)
+def test_question_topic(text: str, topic: str | None) -> None:
+    from zoomclub.transcript.phrases import question_topic
+
+    assert question_topic(text) == topic
+
+
+def test_a_clarifying_question_before_a_short_last_section_does_not_end_the_talk() -> None:
+    """ "Wait, is that absolute or relative?", a short answer, and three more minutes of talk with
+    no closing remark: the talk went on past the question (the cut used to stay before it)."""
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Wait, is that absolute or relative?", 3)
+    s.say("Ada Lovelace", "Absolute, I think.", 2)
+    s.present("Ada Lovelace", 3)
+    last_line = s.cues[-1].start_ms / 1000
+    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "李明"])
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
+def test_a_clarifying_question_with_only_a_short_answer_after_it_keeps_the_cut_before_it() -> None:
+    """The same question right after the talk, answered in a minute, then more questions: it may
+    have been the first question of Q&A, so nothing after it is kept."""
+    s, _ = session(closing=None)
+    question = s.say("Bo Chen", "Sorry, what was the retriever again?", 3)
+    s.present("Ada Lovelace", 1.5)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "李明"])
+    assert_held_or_cut_by(detect_boundary(s.cues), question)
+
+
+def test_a_discussion_question_before_a_long_answer_is_cut_before() -> None:
+    """No closing remark, then a question that opens a discussion and a five-minute answer that
+    reads like a last section: cut before the question (this used to be held)."""
+    s, _ = session(closing=None)
+    last_line = s.cues[-1].start_ms / 1000
+    first = s.say(
+        "Bo Chen", "Thanks for presenting! At my company we tried this and it did not help.", 7
+    )
+    s.present("Ada Lovelace", 5)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
+def test_a_question_nobody_can_place_before_a_long_answer_is_still_held() -> None:
+    s, _ = session(closing=None)
+    s.say("Bo Chen", "Right, and what about the other benchmark, the harder one?", 6)
+    s.present("Ada Lovelace", 5)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "Ingrid Solberg"], rounds=3)
+    d = detect_boundary(s.cues)
+    assert d.needs_review and "long answer" in d.reason, d
+
+
+def test_captions_a_discussion_remark_that_reads_like_a_statement_is_where_q_and_a_begins() -> None:
+    """Captions: the talk stops without a closing remark; a member's experience from work reads
+    like one more statement, the next member's thanks opens the discussion. Cut at the first
+    remark of the discussion (this used to be held)."""
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    last_line = s.cues[-1].start_ms / 1000
+    first = s.say(None, "At my company we tried the retriever and it did not really help.", 4)
+    s.say(None, "Thanks for presenting! Did they say anything about cost?", 4)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
+def test_captions_a_members_clarifying_question_after_the_talk_is_still_held() -> None:
+    """A clarifying question right after the talk says nothing about where Q&A began."""
+    s = captions_session(["And that is roughly where the paper leaves it."])
+    s.say(None, "Sorry, which table is that on?", 3)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert detect_boundary(s.cues).needs_review
+
+
+def test_captions_a_clarifying_question_near_the_end_then_a_question_to_the_room() -> None:
+    """Captions: a quick clarifying question near the expected end, four more minutes of talk,
+    then the presenter's "Thoughts?": the talk went on to there (this used to be held)."""
+    s = captions_session([])
+    s.say(None, "Can you go back one slide?", 3)
+    s.say(None, "Sure, here.", 2)
+    s.present(None, 4)
+    ask = s.say(None, "Yeah, so those are the results. Thoughts?", 4)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), ask, first)
