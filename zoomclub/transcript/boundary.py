@@ -56,6 +56,16 @@ the 5 minutes before the hand-off. Statements that run to the end of the recordi
 only when a closing-like remark ("So yeah. That's it.") ends them; otherwise a question and its
 answer may both have read like statements, and the session is held. The result always lies within
 ``[0, recording end]``.
+
+Either way, what a member's question is *about* (:func:`phrases.question_topic`) settles some of
+the doubts above. One that opens a discussion (thanks, the asker's own work, an opinion, the room,
+the takeaway) is Q&A: in captions the cut goes at it, or at the earliest such remark in the
+statements just before it (the first question may read like one), instead of holding; with
+speakers, a long stretch after it is its answer, so the cut goes before it. One about the material
+on the screen ("wait, is that absolute or relative?") that the presenter went on after for 2+
+minutes, more than such a question's answer, is passed like a pause resumed after; before a long
+stretch with no closing remark, only such questions are passed. Neither kind ever moves a cut past
+a question that reads as neither.
 """
 
 from __future__ import annotations
