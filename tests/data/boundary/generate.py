@@ -2,6 +2,8 @@
 
     python tests/data/boundary/generate.py                   # rewrites *.vtt and labels.json here
     python tests/data/boundary/generate.py --seed 7 --out D  # a fresh set elsewhere (held-out check)
+    python tests/data/boundary/generate.py --seed 7 --out D --clarifying-first
+                                       # every Q&A opens with a question about the material
 
 Written from how paper clubs run, not from how the detector works: each session draws a club, a
 paper, speakers, an optional pre-session chatter, sections with (or without) question pauses,
@@ -580,8 +582,15 @@ def build(case: dict[str, object], seed: int) -> tuple[str, dict[str, object]]:
         askers = rng.sample(members, min(len(members), rng.randint(2, 7)))
         long_answers = bool(case.get("long_answers", rng.random() < 0.3))
         mod_rng = random.Random(seed + 7919)
+        # A Q&A can open with a question about the material ("sorry, what was X again?"), worded
+        # like the clarifying questions of the pauses: --clarifying-first draws every first one
+        # from those (the default sets never do, and keep their draws).
+        opener = CLARIFY if case.get("clarifying_first") else QUESTIONS
+        if case.get("clarifying_first"):
+            notes.append("Q&A opens with a clarifying question")
         while s.t < end:
-            s.say(rng.choice(askers), s.fill(rng.choice(QUESTIONS)), bare_noise=0.05)
+            s.say(rng.choice(askers), s.fill(rng.choice(opener)), bare_noise=0.05)
+            opener = QUESTIONS
             s.gap(0.3, 2.5)
             if rng.random() < 0.25:
                 s.say(rng.choice(askers), s.fill(rng.choice(QUESTIONS)))
@@ -696,17 +705,30 @@ REQUIRED: list[dict[str, object]] = [
 N_RANDOM = 16
 
 
+def cases_for(rng: random.Random, *, clarifying_first: bool = False) -> list[dict[str, object]]:
+    """The required scenarios, then the random mixes (drawing from ``rng``)."""
+    cases = REQUIRED + [{"note": "random mix", "cc": rng.random() < 0.1} for _ in range(N_RANDOM)]
+    if clarifying_first:
+        cases = [{**c, "clarifying_first": True} for c in cases]
+    return cases
+
+
 def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument(
+        "--clarifying-first",
+        action="store_true",
+        help="every Q&A opens with a question about the material, as in the pauses",
+    )
     args = ap.parse_args()
     seed, out = args.seed, args.out
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    cases = REQUIRED + [{"note": "random mix", "cc": rng.random() < 0.1} for _ in range(N_RANDOM)]
+    cases = cases_for(rng, clarifying_first=args.clarifying_first)
     labels: dict[str, dict[str, object]] = {}
     for old in out.glob("*.vtt"):
         old.unlink()
