@@ -5,13 +5,16 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import random
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from zoomclub.errors import InputError
 from zoomclub.transcript.boundary import BoundaryDecision, detect_boundary
-from zoomclub.transcript.vtt import Cue
+from zoomclub.transcript.vtt import Cue, parse_vtt
 
 DATA = Path(__file__).parent / "data" / "boundary"
 
@@ -374,10 +377,37 @@ def test_labelled_set_has_no_leaks() -> None:
     totals = module.evaluate(DATA, quiet=True)
     n = sum(totals.values())
     assert totals["leaked"] == 0, totals
-    # measured 83.3% (40/48) since the set has Q&A steering lines and sessions that end on
-    # "any questions so far?" (the previous detector leaked on it); the target is 95%
-    assert totals["correct"] >= 0.8 * n, totals
-    assert totals["held"] <= 0.1 * n, totals
+    # measured 45/48 correct, 2 over-trimmed, 1 held (see docs/benchmarks.md); the issue's
+    # targets are >= 95% correct and <= 5% held: these floors catch a regression
+    assert totals["correct"] >= 0.9 * n, totals
+    assert totals["held"] <= 0.05 * n, totals
+
+
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # the generator's dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_q_and_a_opened_by_a_question_about_the_material_is_never_leaked() -> None:
+    """The generator's --clarifying-first sessions: every Q&A opens with a question worded like
+    the pauses' ("sorry, what was X again?"), often with a long answer. Passing such questions on
+    their topic alone (e34cc78) leaked 19 of 384 of them (seeds 810-817), 4 of seed 812's 48."""
+    root = Path(__file__).parent.parent
+    gen = _load("boundary_generate", DATA / "generate.py")
+    evaluation = _load("boundary_eval", root / "bench" / "boundary_eval.py")
+    seed = 812
+    leaked = []
+    for n, case in enumerate(gen.cases_for(random.Random(seed), clarifying_first=True), 1):
+        text, label = gen.build(case, seed * 1000 + n)
+        cues = parse_vtt(text.encode("utf-8"), source=f"case{n}").cues
+        d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
+        if evaluation.classify(d, label, max(c.end_ms for c in cues) / 1000) == "leaked":
+            leaked.append((n, label["notes"], d.reason))
+    assert leaked == []
 
 
 def test_a_closing_said_with_so_far_is_still_a_closing() -> None:
@@ -1175,16 +1205,16 @@ def test_question_topic(text: str, topic: str | None) -> None:
     assert question_topic(text) == topic
 
 
-def test_a_clarifying_question_before_a_short_last_section_does_not_end_the_talk() -> None:
-    """ "Wait, is that absolute or relative?", a short answer, and three more minutes of talk with
-    no closing remark: the talk went on past the question (the cut used to stay before it)."""
+def test_a_clarifying_question_then_three_minutes_of_talk_keeps_nothing_after_it() -> None:
+    """ "Wait, is that absolute or relative?", a short answer and three more minutes of talk with
+    no closing remark read exactly like a Q&A that opened with that question and got a long
+    answer. Nothing after the question is kept: at worst a last section is trimmed."""
     s, _ = session(closing=None)
-    s.say("Bo Chen", "Wait, is that absolute or relative?", 3)
+    question = s.say("Bo Chen", "Wait, is that absolute or relative?", 3)
     s.say("Ada Lovelace", "Absolute, I think.", 2)
     s.present("Ada Lovelace", 3)
-    last_line = s.cues[-1].start_ms / 1000
-    first = s.qa("Ada Lovelace", ["Zoë Wójcik", "李明"])
-    assert_cut_between(detect_boundary(s.cues), last_line, first)
+    s.qa("Ada Lovelace", ["Zoë Wójcik", "李明"])
+    assert_held_or_cut_by(detect_boundary(s.cues), question)
 
 
 def test_a_clarifying_question_with_only_a_short_answer_after_it_keeps_the_cut_before_it() -> None:
@@ -1241,11 +1271,12 @@ def test_captions_a_members_clarifying_question_after_the_talk_is_still_held() -
 
 def test_captions_a_clarifying_question_near_the_end_then_a_question_to_the_room() -> None:
     """Captions: a quick clarifying question near the expected end, four more minutes of talk,
-    then the presenter's "Thoughts?": the talk went on to there (this used to be held)."""
+    then "Thoughts?". Without speakers that is also a Q&A opened by the question, a long answer
+    and the answerer asking the room: nothing after the question is kept."""
     s = captions_session([])
-    s.say(None, "Can you go back one slide?", 3)
+    question = s.say(None, "Can you go back one slide?", 3)
     s.say(None, "Sure, here.", 2)
     s.present(None, 4)
-    ask = s.say(None, "Yeah, so those are the results. Thoughts?", 4)
-    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
-    assert_cut_between(detect_boundary(s.cues), ask, first)
+    s.say(None, "Yeah, so those are the results. Thoughts?", 4)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_held_or_cut_by(detect_boundary(s.cues), question)

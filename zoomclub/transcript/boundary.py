@@ -61,11 +61,14 @@ Either way, what a member's question is *about* (:func:`phrases.question_topic`)
 the doubts above. One that opens a discussion (thanks, the asker's own work, an opinion, the room,
 the takeaway) is Q&A: in captions the cut goes at it, or at the earliest such remark in the
 statements just before it (the first question may read like one), instead of holding; with
-speakers, a long stretch after it is its answer, so the cut goes before it. One about the material
-on the screen ("wait, is that absolute or relative?") that the presenter went on after for 2+
-minutes, more than such a question's answer, is passed like a pause resumed after; before a long
-stretch with no closing remark, only such questions are passed. Neither kind ever moves a cut past
-a question that reads as neither.
+speakers, a long stretch after it is its answer, so the cut goes before it. A question about the
+material on the screen ("wait, is that absolute or relative?") is passed only where the design
+already takes a stretch for a section, never for an answer: before a presenter stretch of 4+
+minutes (``LONG_STRETCH_S``) with no closing remark, when every question before it was of that
+kind. It is never passed on its topic alone after a 2-4 minute stretch, nor in captions: a Q&A can
+open with such a question and a long answer, which reads exactly like the talk going on (the
+generator's ``--clarifying-first`` sets measure that; see docs/benchmarks.md). Neither kind ever
+moves a cut past a question that reads as neither.
 """
 
 from __future__ import annotations
@@ -108,7 +111,6 @@ ROOM_QUESTION_FROM = 0.5  # a member's question to the room from here on opens a
 LONG_ANSWER_MAX_S = 480.0  # a presenter stretch this long is a section, not an answer
 QUICK_INTERJECTION_S = 5.0  # "sorry, which dataset?" mid-section, not a Q&A question
 QUICK_QUESTION_S = 5.0
-CLARIFIED_SECTION_S = 120.0  # a question about the material gets a shorter answer than this
 TRAILING_SILENCE_S = 60.0
 CC_QUESTIONS_WINDOW_S = 300.0  # captions: any question this close before the hand-off ...
 CC_MAX_QUESTIONS = 0  # ... that the presenter did not resume after means Q&A may be under way
@@ -339,21 +341,13 @@ def _by_floor(
                         reach, confidence = nxt, 0.6
                         why = "a short last section after a question pause, ending in a hand-off"
                     break
-                # Questions about the material on the screen ("sorry, which table?") that the
-                # presenter went on after: the talk went on, as after "let's continue".
-                clarified = (
-                    not went_on
-                    and nxt.length_s >= CLARIFIED_SECTION_S
-                    and _only_clarifying(cues, roles, prev, nxt)
-                )
-                if (
-                    not (went_on or clarified)
-                    and _one_quick_turn(o)
-                    and not floor.tail_invites_pause(cues, prev)
-                ):
+                # Not inferred from what the questions were about: a Q&A can open with a
+                # question about the material ("sorry, what was X again?") and a long answer,
+                # which would read exactly like a clarifying pause the talk went on after.
+                if not went_on and _one_quick_turn(o) and not floor.tail_invites_pause(cues, prev):
                     pending = True
                     continue
-                invited = invited and (went_on or clarified)
+                invited = invited and went_on
                 if invited and (textbook or not pending):
                     reach, confidence, pending = nxt, 0.6, False
                     why = 'facilitation resumed after a question pause ("let\'s continue")'
@@ -523,13 +517,6 @@ def _cut_after_cue(cues: Sequence[Cue], i: int) -> float:
 def _one_quick_turn(o: Others) -> bool:
     """One member's one short turn ("Sorry, which table?")."""
     return o.turns == 1 and o.speakers == 1 and o.longest_turn_s <= QUICK_QUESTION_S
-
-
-def _only_clarifying(cues: Sequence[Cue], roles: Sequence[str], a: Stretch, b: Stretch) -> bool:
-    """Did the others say nothing between the stretches but questions about the material on the
-    screen ("Wait, is that absolute or relative?")? See :func:`phrases.question_topic`."""
-    said = [cues[i].text for i in range(a.last + 1, b.first) if roles[i] == "M"]
-    return bool(said) and all(question_topic(t) == CLARIFYING for t in said)
 
 
 def _asked(o: Others) -> bool:
@@ -819,26 +806,16 @@ def _by_text(
         and not (members and members[ss[at].first])
     ):
         # the "interruption" may have been the first question of Q&A, the rest its answer;
-        # unless the presenter then asked the room for questions, as one does after a talk, or,
-        # after a question about the material on the screen ("wait, is that absolute?"), put any
-        # question to the room ("Thoughts?")
-        late = ss[onset.late_at].text
-        topic = question_topic(late)
-        if topic == DISCUSSION and not _passed_early(onset, onset.late_at, safe_until_ms):
+        # unless the presenter then asked the room for questions, as one does after a talk.
+        # Even one about the material on the screen ("wait, is that absolute?") is not passed:
+        # in captions a long answer to it reads exactly like the talk going on.
+        if question_topic(ss[onset.late_at].text) == DISCUSSION and not _passed_early(
+            onset, onset.late_at, safe_until_ms
+        ):
             # it opened a discussion: Q&A began there, or at a remark like it just before
             cut = _discussion_cut(cues, expected_s, onset, onset.late_at, ev)
             return cut or _late_question(onset, ev)
-        if topic != CLARIFYING or at is None or onset.run_s < CLARIFIED_SECTION_S:
-            return _late_question(onset, ev)
-        by_member = bool(members and members[ss[at].first]) or not _to_the_room(ss[at].text)
-        if by_member and (
-            onset.run_s < LONG_STRETCH_S or question_topic(ss[at].text) != DISCUSSION
-        ):
-            # A member's question after it: the talk went on past the clarifying question only
-            # if a whole section followed it (answers in Q&A are shorter), and only to a
-            # question that opens a discussion (see below).
-            return _late_question(onset, ev)
-        ev.append(f"the question near the expected end asks about the material: {late[:80]!r}")
+        return _late_question(onset, ev)
     if _passed_early(onset, len(ss) if onset.at is None else onset.at, safe_until_ms):
         # Questions were passed over for coming well before the expected end; but if the talk
         # ended early after all, or the last run right after them is short (an answer?), they
