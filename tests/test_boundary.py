@@ -1122,6 +1122,18 @@ def test_transcripts_that_once_leaked_do_not(name: str) -> None:
     assert d.needs_review and "question to the room" in d.reason
 
 
+def test_a_discussion_remark_after_steering_lines_is_not_taken_for_the_start_of_q_and_a() -> None:
+    # Captions: the Q&A's answers and steering read like statements; the first remark opening a
+    # discussion in the last run of them is minutes into the Q&A.
+    from zoomclub.transcript.vtt import parse_vtt
+
+    name = "seed908-case31-cc.vtt"
+    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
+    cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
+    assert_held_or_cut_by(d, label["first_qa_s"])
+
+
 def test_a_member_asking_the_room_before_the_talk_changes_nothing() -> None:
     s = Talk()
     s.say("Ada Lovelace", "Hi everyone, can you see my screen?", 3)

@@ -777,6 +777,10 @@ def _discussion_cut(
     if first is None:
         return None
     s = ss[first]
+    if (s.start_ms - ss[i + 1].start_ms) / 1000 < LONG_STRETCH_S:
+        # Not after a whole stretch of statements (the talk) but after a question or a line
+        # steering the Q&A: the statements before the remark may be answers in Q&A already.
+        return None
     ratio = (s.start_ms - cues[0].start_ms) / 1000 / expected_s
     if not EARLY_RATIO <= ratio <= LATE_RATIO:
         return None
