@@ -1111,13 +1111,20 @@ REGRESSIONS = Path(__file__).parent / "data" / "boundary_regressions"
 
 @pytest.mark.parametrize("name", ["seed44-case04.vtt", "seed39-case08.vtt"])
 def test_transcripts_that_once_leaked_do_not(name: str) -> None:
-    # The first Q&A line is a member asking the room what it thinks; the facilitator's long
-    # answers read like more sections, and the detector used to cut after them.
+    # The first Q&A line is Dương Văn An asking the room what it thinks. Read with its speaker,
+    # the cut goes right before it.
+    from dataclasses import replace
+
     from zoomclub.transcript.vtt import parse_vtt
 
     label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
     cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
     d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
+    assert_cut_between(d, label["closing_start_s"], label["first_qa_s"])
+    # Unlabelled, as the parser once left it ("An" is also an article), the question read as an
+    # aside and the long answer as more talk: the room-question check holds that instead.
+    blind = [replace(c, speaker=None) if c.speaker == "Dương Văn An" else c for c in cues]
+    d = detect_boundary(blind, facilitation_minutes=label["facilitation_minutes"])
     assert_held_or_cut_by(d, label["first_qa_s"])
     assert d.needs_review and "question to the room" in d.reason
 
@@ -1130,6 +1137,18 @@ def test_a_discussion_remark_after_steering_lines_is_not_taken_for_the_start_of_
     name = "seed908-case31-cc.vtt"
     label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
     cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
+    assert_held_or_cut_by(d, label["first_qa_s"])
+
+
+def test_a_q_and_a_opened_by_a_member_whose_name_holds_a_function_word_is_not_leaked() -> None:
+    # "Dương Văn An: Quick question, ..." said once, right after the talk (see test_vtt).
+    from zoomclub.transcript.vtt import parse_vtt
+
+    name = "seed827-clarifying-first-case16.vtt"
+    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
+    cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    assert any(c.speaker == "Dương Văn An" for c in cues)
     d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
     assert_held_or_cut_by(d, label["first_qa_s"])
 

@@ -77,6 +77,30 @@ def test_lead_in_words_and_sentences_are_not_speakers() -> None:
     assert t.cues[3].text == "The thing is: it works"
 
 
+def test_a_name_that_holds_a_function_word_speaks_even_once() -> None:
+    # "An" is a Vietnamese given name, and an article: a prefix said once counts as a name unless
+    # it opens with such a word or holds two ("What we found: ..."). Before, Dương Văn An's one
+    # question was left unlabelled, read as a presenter's aside, and a Q&A that it opened leaked.
+    cues = "".join(
+        f"00:00:{i:02d}.000 --> 00:00:{i + 1:02d}.000\n{line}\n\n"
+        for i, line in enumerate(
+            [
+                "Ada Lovelace: the loss is cross-entropy",
+                "Ada Lovelace: over the whole batch",
+                "Dương Văn An: Quick question, is the encoder frozen?",
+                "Ada Lovelace: yes",
+                "What we found: it works",
+                "An idea: try it on audio",
+                "Louis I: the king",
+            ]
+        )
+    )
+    t = parse_vtt("WEBVTT\n\n" + cues)
+    assert [c.speaker for c in t.cues] == [
+        "Ada Lovelace", "Ada Lovelace", "Dương Văn An", "Ada Lovelace", None, None, "Louis I",
+    ]  # fmt: skip
+
+
 def test_generic_names() -> None:
     assert is_generic_name("iPhone")
     assert is_generic_name("Zoom user")

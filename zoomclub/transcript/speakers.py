@@ -139,7 +139,11 @@ def _name_like(prefix: str) -> bool:
 
 
 def _sentence_like(name: str) -> bool:
-    return any(w in _FUNCTION_WORDS for w in name.lower().split())
+    """Opens with a function word ("The key idea", "What we found") or has two of them. One
+    later in a name is a name's own word: "An" in Dương Văn An, "I" in Louis I."""
+    words = name.lower().split()
+    hits = [w in _FUNCTION_WORDS for w in words]
+    return bool(words) and (hits[0] or sum(hits) >= 2)
 
 
 def split_speakers(texts: list[str]) -> list[tuple[str | None, str]]:
