@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -76,6 +76,27 @@ def _growing(storage: Any, key: str = "s/video.mp4") -> S3GrowingUpload:
     return upload
 
 
+class Written(NamedTuple):
+    client: Any  # the FaultyClient (or subclass) the storage uses
+    storage: Any
+    src: Path
+    out: Path
+    sha: str  # the source's SHA-256
+    upload: S3GrowingUpload
+
+
+def _written(server: S3Server, tmp_path: Path, client: Any = None, **storage_kw: Any) -> Written:
+    """An upload that followed the whole file while the writer wrote it (the writer is done;
+    the upload has not been told)."""
+    client = client or FaultyClient(make_s3_client(server.endpoint_url))
+    storage = storage_with(server, client, **storage_kw)
+    src, out, sha = _files(tmp_path)
+    upload = _growing(storage)
+    assert upload.start(out, HEAD)
+    Writer(src, out).run()
+    return Written(client, storage, src, out, sha, upload)
+
+
 def test_parts_go_up_while_the_file_is_written(s3_server: S3Server, tmp_path: Path) -> None:
     counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
     storage = storage_with(s3_server, counting)
@@ -104,12 +125,7 @@ def test_parts_go_up_while_the_file_is_written(s3_server: S3Server, tmp_path: Pa
 def test_a_part_that_changes_after_it_was_sent_is_never_published(
     s3_server: S3Server, tmp_path: Path
 ) -> None:
-    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
-    storage = storage_with(s3_server, counting)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    counting, storage, _, out, _, upload = _written(s3_server, tmp_path)
     _wait_for(lambda: 3 in counting.parts_sent)
     assert 3 in counting.parts_sent
     with out.open("r+b") as f:  # a writer that broke its promise: part 3 rewritten
@@ -124,12 +140,9 @@ def test_a_part_that_changes_after_it_was_sent_is_never_published(
 
 
 def test_a_failed_part_aborts_and_publishes_nothing(s3_server: S3Server, tmp_path: Path) -> None:
-    faulty = FaultyClient(make_s3_client(s3_server.endpoint_url), fail_part=3)
-    storage = storage_with(s3_server, faulty)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    faulty, storage, _, out, _, upload = _written(
+        s3_server, tmp_path, FaultyClient(make_s3_client(s3_server.endpoint_url), fail_part=3)
+    )
     with pytest.raises(StorageError, match="InternalError"):
         upload.finish(out)
     assert len(faulty.aborted) == 1
@@ -138,12 +151,7 @@ def test_a_failed_part_aborts_and_publishes_nothing(s3_server: S3Server, tmp_pat
 
 
 def test_a_cancelled_upload_leaves_nothing(s3_server: S3Server, tmp_path: Path) -> None:
-    faulty = FaultyClient(make_s3_client(s3_server.endpoint_url))
-    storage = storage_with(s3_server, faulty)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    faulty, storage, _, _, _, upload = _written(s3_server, tmp_path)
     upload.abort()
     assert not upload.active
     assert len(faulty.aborted) == 1
@@ -178,13 +186,9 @@ def test_content_md5_is_sent_on_every_part_when_asked(s3_server: S3Server, tmp_p
             seen.append((kw["PartNumber"], "ContentMD5" in kw))
             return super().upload_part(**kw)
 
-    storage = storage_with(
-        s3_server, Recording(make_s3_client(s3_server.endpoint_url)), content_md5=True
+    _, _, _, out, _, upload = _written(
+        s3_server, tmp_path, Recording(make_s3_client(s3_server.endpoint_url)), content_md5=True
     )
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
     info = upload.finish(out)
     assert info is not None
     assert info.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
@@ -249,12 +253,7 @@ def test_a_part_changed_after_it_was_hashed_is_refused_and_sent_whole_instead(
     for name, value in rclone_s3.env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(s3_stream, "EARLY_LIMIT", MIN_PART)  # only part 2 goes early
-    counting = FaultyClient(make_s3_client(rclone_s3.endpoint_url))
-    storage = storage_with(rclone_s3, counting, content_md5=True)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    counting, storage, _, out, _, upload = _written(rclone_s3, tmp_path, content_md5=True)
     _wait_for(lambda: 5 in upload._hashed)
     assert 5 in upload._hashed and 5 not in counting.parts_sent
     with out.open("r+b") as f:  # the writer broke its promise after part 5 was hashed
@@ -272,12 +271,7 @@ def test_a_complete_writer_has_the_rest_sent_before_finish_makes_it_visible(
 ) -> None:
     # Once the writer says the file is complete, part 1 and every part not sent yet go up while
     # the caller still checks the file; only finish() completes the upload.
-    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
-    storage = storage_with(s3_server, counting)
-    src, out, sha = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    counting, storage, src, out, sha, upload = _written(s3_server, tmp_path)
     upload.writer_done(complete=True)
     _wait_for(lambda: len(counting.parts_sent) == 8)
     assert sorted(counting.parts_sent) == list(range(1, 9))
@@ -294,12 +288,7 @@ def test_a_complete_writer_has_the_rest_sent_before_finish_makes_it_visible(
 def test_a_complete_file_the_caller_refuses_is_thrown_away_with_everything_sent(
     s3_server: S3Server, tmp_path: Path
 ) -> None:
-    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
-    storage = storage_with(s3_server, counting)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    counting, storage, _, _, _, upload = _written(s3_server, tmp_path)
     upload.writer_done(complete=True)
     upload.abort()  # its check failed: nothing of it may be stored
     assert len(counting.aborted) == 1
@@ -310,12 +299,7 @@ def test_a_complete_file_the_caller_refuses_is_thrown_away_with_everything_sent(
 def test_finishing_with_another_file_than_the_one_written_sends_it_whole_instead(
     s3_server: S3Server, tmp_path: Path
 ) -> None:
-    counting = FaultyClient(make_s3_client(s3_server.endpoint_url))
-    storage = storage_with(s3_server, counting)
-    src, out, _ = _files(tmp_path)
-    upload = _growing(storage)
-    assert upload.start(out, HEAD)
-    Writer(src, out).run()
+    counting, storage, _, _, _, upload = _written(s3_server, tmp_path)
     upload.writer_done(complete=True)
     other = tmp_path / "other.mp4"
     make_file(other, SIZE)
