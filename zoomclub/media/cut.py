@@ -11,6 +11,7 @@ import math
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -47,6 +48,16 @@ class Follower(Protocol):
     def writer_done(self, *, complete: bool = False) -> None: ...
 
     def cancel(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How a final result (not a scratch part of a join) is written: ``durable`` fsyncs it,
+    ``reserve_index`` and ``follower`` as in :func:`_write_final`."""
+
+    durable: bool = True
+    reserve_index: bool = False
+    follower: Follower | None = None
 
 
 def plan_trim(src: Path, end_s: float) -> tuple[list[Track], CutPlan, int]:
@@ -94,28 +105,11 @@ def trim(
     there afterwards (one pass instead of two; see ``_write_final``); only then can a
     ``follower`` read the output while it is written (see :class:`Follower`).
     """
-    return _trim(
-        Path(src),
-        Path(dest),
-        end_s,
-        final=True,
-        durable=durable,
-        reserve_index=reserve_index,
-        follower=follower,
-    )
+    return _trim(Path(src), Path(dest), end_s, _Output(durable, reserve_index, follower))
 
 
-def _trim(
-    src: Path,
-    dest: Path,
-    end_s: float,
-    *,
-    final: bool,
-    durable: bool = False,
-    reserve_index: bool = False,
-    follower: Follower | None = None,
-) -> MediaInfo:
-    """:func:`trim`; ``final=False`` (a scratch part of a join) skips faststart."""
+def _trim(src: Path, dest: Path, end_s: float, out: _Output | None) -> MediaInfo:
+    """:func:`trim`; ``out=None`` (a scratch part of a join): no fsync, no index at the front."""
     if not (isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0):
         raise MediaError(f"cannot cut {src.name} at {end_s!r}: the cut must be a positive time")
     wanted, plan, start_us = plan_trim(src, end_s)
@@ -138,10 +132,10 @@ def _trim(
             args += [f"-bsf:{i}", _clip_duration(clip)]
     args += _COPY
     what = f"cut {src.name} at {end_s:.3f} s"
-    with atomic_output(dest, durable=final and durable) as tmp:
-        if final:
+    with atomic_output(dest, durable=out is not None and out.durable) as tmp:
+        if out is not None:
             samples = sum(plan.streams[t.index].kept for t in wanted)
-            _write_final(args, tmp, samples, what, reserve_index, follower)
+            _write_final(args, tmp, samples, what, out)
         else:
             run_ffmpeg([*args, "-y", str(tmp)], what)
         info = probe(tmp)
@@ -178,19 +172,12 @@ def concat(
     ``durable``, ``reserve_index`` and ``follower`` as for :func:`trim`.
     """
     dest = Path(dest)
+    out = _Output(durable, reserve_index, follower)
     if not parts:
         raise MediaError(f"nothing to join into {dest.name}")
     if len(parts) == 1 and parts[0][1] is not None:
         # The usual meeting: one segment, one cut. Cut straight into dest (half the writing).
-        return _trim(
-            Path(parts[0][0]),
-            dest,
-            parts[0][1],
-            final=True,
-            durable=durable,
-            reserve_index=reserve_index,
-            follower=follower,
-        )
+        return _trim(Path(parts[0][0]), dest, parts[0][1], out)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch_dir(dest) as work:
         pieces: list[tuple[Path, MediaInfo]] = []
@@ -200,7 +187,7 @@ def concat(
                 pieces.append((path, probe(path)))
             else:
                 piece = work / f"part{i}{path.suffix}"
-                pieces.append((piece, _trim(path, piece, end_s, final=False)))
+                pieces.append((piece, _trim(path, piece, end_s, None)))
         first_path, first = pieces[0]
         for path, info in pieces[1:]:
             _check_joinable(first_path, first, path, info)
@@ -214,9 +201,9 @@ def concat(
         for s in first.streams:
             args += ["-map", f"0:{s.index}"]
         packets = [sum(p.streams[k].packets for _, p in pieces) for k in range(len(first.streams))]
-        with atomic_output(dest, durable=durable) as tmp:
+        with atomic_output(dest, durable=out.durable) as tmp:
             what = f"join {len(pieces)} parts"
-            _write_final([*args, *_COPY], tmp, sum(packets), what, reserve_index, follower)
+            _write_final([*args, *_COPY], tmp, sum(packets), what, out)
             info = probe(tmp)
             _verify(
                 info, dest.name, end_s=total, kinds=[s.kind for s in first.streams], packets=packets
@@ -225,14 +212,7 @@ def concat(
     return info
 
 
-def _write_final(
-    args: list[str],
-    tmp: Path,
-    samples: int,
-    what: str,
-    reserve_index: bool,
-    follower: Follower | None,
-) -> None:
+def _write_final(args: list[str], tmp: Path, samples: int, what: str, out: _Output) -> None:
     """Run ffmpeg for a final result, its index at the front either way.
 
     ``+faststart`` writes the index at the end and then rewrites the whole file to move it to
@@ -243,7 +223,8 @@ def _write_final(
     time, never the result. Which layout a file gets depends only on its input, so a run that
     resumes produces the same bytes as one that was never interrupted.
     """
-    if reserve_index:
+    follower = out.follower
+    if out.reserve_index:
         reserve = _MOOV_FIXED + samples * _MOOV_PER_SAMPLE
         if follower is not None and not follower.start(tmp, reserve + _HEAD_SLACK):
             follower = None  # it declined: nobody reads along
