@@ -179,40 +179,66 @@ class MultipartUpload:
         offset = (number - 1) * plan.part_size
         length = min(plan.part_size, plan.size - offset)
         with open(self.path, "rb") as f:
-            body = FdSlice(f.fileno(), offset, length)
-            entry: dict[str, Any] = {"PartNumber": number}
-            extra: dict[str, Any] = {}
-            if self.checksums:  # the server checks every byte against the SHA-256 we computed
-                extra["ChecksumAlgorithm"] = "SHA256"
-                extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(
-                    plan.part_sha256[number - 1]
-                )
-            if plan.part_md5:  # servers that ignore the SHA-256 check this one
-                extra["ContentMD5"] = b64(plan.part_md5[number - 1])
-            with translate_errors(f"upload part {number} of {full} in {self.where}"):
-                resp = self.client.upload_part(
-                    Bucket=self.bucket,
-                    Key=full,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=body,
-                    ContentLength=length,
-                    **extra,
-                )
-        entry["ETag"] = resp["ETag"]
-        failpoints.hit("multipart-part")
-        return entry
+            return put_part(
+                self.client,
+                self.bucket,
+                full,
+                upload_id,
+                number,
+                FdSlice(f.fileno(), offset, length),
+                sha256=plan.part_sha256[number - 1] if self.checksums else None,
+                md5=plan.part_md5[number - 1] if plan.part_md5 else None,
+                where=self.where,
+            )
 
     def _abort(self, upload_id: str) -> None:
-        full = self.full
-        try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
-            log.warning("storage: aborted multipart upload %s of %s", upload_id, full)
-        except Exception as exc:
-            # abort_stale_uploads (or the bucket's lifecycle rule) will catch it later.
-            log.error(
-                "storage: could not abort multipart upload %s of %s: %s", upload_id, full, exc
-            )
+        abort_upload(self.client, self.bucket, self.full, upload_id)
+
+
+def put_part(
+    client: Any,
+    bucket: str,
+    full: str,
+    upload_id: str,
+    number: int,
+    body: FdSlice,
+    *,
+    sha256: bytes | None,
+    md5: bytes | None,
+    where: str,
+) -> dict[str, Any]:
+    """Send one part; returns its entry for CompleteMultipartUpload. ``sha256``: the server
+    checks every byte against it; ``md5``: Content-MD5, for servers that check only that."""
+    entry: dict[str, Any] = {"PartNumber": number}
+    extra: dict[str, Any] = {}
+    if sha256 is not None:
+        extra["ChecksumAlgorithm"] = "SHA256"
+        extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(sha256)
+    if md5 is not None:
+        extra["ContentMD5"] = b64(md5)
+    with translate_errors(f"upload part {number} of {full} in {where}"):
+        resp = client.upload_part(
+            Bucket=bucket,
+            Key=full,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+            ContentLength=body.length,
+            **extra,
+        )
+    entry["ETag"] = resp["ETag"]
+    failpoints.hit("multipart-part")
+    return entry
+
+
+def abort_upload(client: Any, bucket: str, full: str, upload_id: str) -> None:
+    """Abort a multipart upload; a failure is only logged: abort_stale_uploads (or the bucket's
+    lifecycle rule) catches it later."""
+    try:
+        client.abort_multipart_upload(Bucket=bucket, Key=full, UploadId=upload_id)
+        log.warning("storage: aborted multipart upload %s of %s", upload_id, full)
+    except Exception as exc:
+        log.error("storage: could not abort multipart upload %s of %s: %s", upload_id, full, exc)
 
 
 class FdSlice:
@@ -221,6 +247,10 @@ class FdSlice:
 
     def __init__(self, fd: int, offset: int, length: int) -> None:
         self._fd, self._offset, self._length, self._pos = fd, offset, length, 0
+
+    @property
+    def length(self) -> int:
+        return self._length
 
     def read(self, size: int | None = -1) -> bytes:
         left = self._length - self._pos

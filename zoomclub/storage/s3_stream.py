@@ -31,11 +31,10 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from zoomclub import failpoints
 from zoomclub.errors import StorageError
 from zoomclub.storage.base import ObjectInfo, TransferStats
-from zoomclub.storage.s3_client import b64, translate_error, translate_errors
-from zoomclub.storage.s3_multipart import MAX_PARTS, FdSlice
+from zoomclub.storage.s3_client import translate_error, translate_errors
+from zoomclub.storage.s3_multipart import MAX_PARTS, FdSlice, abort_upload, put_part
 
 log = logging.getLogger("zoomclub.storage.s3")
 
@@ -320,15 +319,7 @@ class S3GrowingUpload:
         if self.upload_id is None:
             return
         upload_id, self.upload_id = self.upload_id, None
-        try:
-            self.client.abort_multipart_upload(
-                Bucket=self.bucket, Key=self.full, UploadId=upload_id
-            )
-            log.info("storage: aborted multipart upload %s of %s", upload_id, self.full)
-        except Exception as exc:  # abort_stale_uploads (or a lifecycle rule) catches it later
-            log.error(
-                "storage: could not abort multipart upload %s of %s: %s", upload_id, self.full, exc
-            )
+        abort_upload(self.client, self.bucket, self.full, upload_id)
 
     def _close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -351,26 +342,20 @@ class S3GrowingUpload:
         length = self.part_size if length is None else length
         if sha is None:  # a late part: the file is final, hash it right before sending it
             sha, md5 = self._digests(fd, offset, length)
-        entry: dict[str, Any] = {"PartNumber": number}
-        extra: dict[str, Any] = {}
-        if self.checksums:
-            extra["ChecksumAlgorithm"] = "SHA256"
-            extra["ChecksumSHA256"] = entry["ChecksumSHA256"] = b64(sha)
-        if md5 is not None:
-            extra["ContentMD5"] = b64(md5)
-        with translate_errors(f"upload part {number} of {self.full} in {self.where}"):
-            resp = self.client.upload_part(
-                Bucket=self.bucket,
-                Key=self.full,
-                UploadId=self.upload_id,
-                PartNumber=number,
-                Body=FdSlice(fd, offset, length),
-                ContentLength=length,
-                **extra,
-            )
-        entry["ETag"] = resp["ETag"]
-        failpoints.hit("multipart-part")
-        return entry
+        upload_id = self.upload_id
+        if upload_id is None:  # aborted meanwhile
+            raise StorageError("upload cancelled")
+        return put_part(
+            self.client,
+            self.bucket,
+            self.full,
+            upload_id,
+            number,
+            FdSlice(fd, offset, length),
+            sha256=sha if self.checksums else None,
+            md5=md5,
+            where=self.where,
+        )
 
 
 def _same_file(fd: int | None, path: Path) -> bool:
