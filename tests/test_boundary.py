@@ -364,14 +364,21 @@ def test_to_json_shape() -> None:
     assert 0 <= payload["confidence"] <= 1
 
 
-def test_labelled_set_has_no_leaks() -> None:
-    """The evaluation of bench/boundary_eval.py over the committed labelled set."""
-    spec = importlib.util.spec_from_file_location(
-        "boundary_eval", Path(__file__).parent.parent / "bench" / "boundary_eval.py"
-    )
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # the generator's dataclasses look their module up
     spec.loader.exec_module(module)
+    return module
+
+
+EVAL = Path(__file__).parent.parent / "bench" / "boundary_eval.py"
+
+
+def test_labelled_set_has_no_leaks() -> None:
+    """The evaluation of bench/boundary_eval.py over the committed labelled set."""
+    module = _load("boundary_eval", EVAL)
     labels = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
     assert len(labels) >= 40
     totals = module.evaluate(DATA, quiet=True)
@@ -383,22 +390,12 @@ def test_labelled_set_has_no_leaks() -> None:
     assert totals["held"] <= 0.05 * n, totals
 
 
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # the generator's dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_q_and_a_opened_by_a_question_about_the_material_is_never_leaked() -> None:
     """The generator's --clarifying-first sessions: every Q&A opens with a question worded like
     the pauses' ("sorry, what was X again?"), often with a long answer. Passing such questions on
     their topic alone (e34cc78) leaked 19 of 384 of them (seeds 810-817), 4 of seed 812's 48."""
-    root = Path(__file__).parent.parent
     gen = _load("boundary_generate", DATA / "generate.py")
-    evaluation = _load("boundary_eval", root / "bench" / "boundary_eval.py")
+    evaluation = _load("boundary_eval", EVAL)
     seed = 812
     leaked = []
     for n, case in enumerate(gen.cases_for(random.Random(seed), clarifying_first=True), 1):
@@ -1109,16 +1106,19 @@ def test_captions_an_invitation_the_talk_resumed_after_is_not_where_it_ended() -
 REGRESSIONS = Path(__file__).parent / "data" / "boundary_regressions"
 
 
+def _regression(name: str) -> tuple[dict[str, Any], list[Cue]]:
+    """A transcript the detector once leaked on, and its label."""
+    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
+    return label, parse_vtt((REGRESSIONS / name).read_bytes()).cues
+
+
 @pytest.mark.parametrize("name", ["seed44-case04.vtt", "seed39-case08.vtt"])
 def test_transcripts_that_once_leaked_do_not(name: str) -> None:
     # The first Q&A line is Dương Văn An asking the room what it thinks. Read with its speaker,
     # the cut goes right before it.
     from dataclasses import replace
 
-    from zoomclub.transcript.vtt import parse_vtt
-
-    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
-    cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    label, cues = _regression(name)
     d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
     assert_cut_between(d, label["closing_start_s"], label["first_qa_s"])
     # Unlabelled, as the parser once left it ("An" is also an article), the question read as an
@@ -1132,22 +1132,14 @@ def test_transcripts_that_once_leaked_do_not(name: str) -> None:
 def test_a_discussion_remark_after_steering_lines_is_not_taken_for_the_start_of_q_and_a() -> None:
     # Captions: the Q&A's answers and steering read like statements; the first remark opening a
     # discussion in the last run of them is minutes into the Q&A.
-    from zoomclub.transcript.vtt import parse_vtt
-
-    name = "seed908-case31-cc.vtt"
-    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
-    cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    label, cues = _regression("seed908-case31-cc.vtt")
     d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
     assert_held_or_cut_by(d, label["first_qa_s"])
 
 
 def test_a_q_and_a_opened_by_a_member_whose_name_holds_a_function_word_is_not_leaked() -> None:
     # "Dương Văn An: Quick question, ..." said once, right after the talk (see test_vtt).
-    from zoomclub.transcript.vtt import parse_vtt
-
-    name = "seed827-clarifying-first-case16.vtt"
-    label = json.loads((REGRESSIONS / "labels.json").read_text(encoding="utf-8"))[name]
-    cues = parse_vtt((REGRESSIONS / name).read_bytes()).cues
+    label, cues = _regression("seed827-clarifying-first-case16.vtt")
     assert any(c.speaker == "Dương Văn An" for c in cues)
     d = detect_boundary(cues, facilitation_minutes=label["facilitation_minutes"])
     assert_held_or_cut_by(d, label["first_qa_s"])
