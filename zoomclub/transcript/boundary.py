@@ -124,7 +124,6 @@ CC_INTERJECTION_MAX_S = 120.0  # ... this short, then statements again
 CC_QUICK_MAX_S, CC_QUICK_MAX_WORDS = 30.0, 12  # one quick question answered in passing
 CC_SILENCE_S = 20.0  # captions: a silence this long inside the last run of statements
 CC_INVITE_LOOKBACK_S = 120.0  # captions: an invitation to ask this close before the first question
-CLOSING_MAX_WORDS = 12  # "So yeah. That's it.": a closing is a short remark of its own
 
 
 @dataclass(frozen=True)
@@ -720,7 +719,7 @@ def _invited_just_before(ss: Sequence[captions.Sentence], at: int, run_start_ms:
             break
         if is_resume(s.text) or is_section_start(s.text):
             break  # the talk went on after any invitation before this
-        if _asks_mid_talk(s.text) or captions.is_invitation(s.text):
+        if _to_the_room(s.text):
             return i
     return at
 
@@ -766,9 +765,10 @@ def _discussion_cut(
     such remarks too, back to its start; the cut goes at the earliest, never later than ``at``.
     None when there is none, or the cut would be far from the club's usual length."""
     ss, kinds = onset.sentences, onset.kinds
-    if not (question_topic(ss[at].text) == DISCUSSION or kinds[at] == captions.REPLY):
+    opens = question_topic(ss[at].text) == DISCUSSION
+    if not (opens or kinds[at] == captions.REPLY):
         return None
-    first = None if question_topic(ss[at].text) != DISCUSSION else at
+    first = at if opens else None
     i = at - 1
     while i >= 0 and kinds[i] is None:
         if question_topic(ss[i].text) == DISCUSSION:
@@ -850,8 +850,6 @@ def _by_text(
         if not any(
             s.start_ms >= onset.run_start_ms
             and last_ms <= s.end_ms + AFTER_HANDOFF_S * 1000
-            and len(s.text.split()) <= CLOSING_MAX_WORDS
-            and "thank" not in s.text.lower()
             and is_closing_like(s.text)
             for s in ss
         ):

@@ -242,6 +242,8 @@ def is_opening(text: str) -> bool:
     return handoff_strength(t) == 2 and not _FROM_CHAT.search(t) and not qa_under_way(t)
 
 
+CLOSING_MAX_WORDS = 12  # a closing is a short remark of its own
+
 # Any remark a presenter ends a talk on, however soft ("So yeah. That's it.", "I'll pause in case
 # anyone has questions."): not evidence of a hand-off, only that the talk came to an end.
 _ENDS_SOFTLY = re.compile(
@@ -252,8 +254,12 @@ _ENDS_SOFTLY = re.compile(
 @lru_cache(maxsize=8192)
 def is_closing_like(text: str) -> bool:
     """A remark a talk may end on: a hand-off, strong or weak, a remark that ends the talk, an
-    invitation to ask, or a bare "that's it"."""
+    invitation to ask, or a bare "that's it". A remark of its own: short ("So yeah. That's it.",
+    not a long sentence with the paper's "when to wrap up the utterance" in it), and not a thank
+    you ("thanks, everyone" ends a session after Q&A as well as a talk)."""
     t = text.replace("’", "'").lower().strip()
+    if len(t.split()) > CLOSING_MAX_WORDS or "thank" in t:
+        return False
     return (
         handoff_strength(t) >= 1
         or is_talk_ending(t)
