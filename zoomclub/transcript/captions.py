@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from zoomclub.transcript.phrases import WHAT_THE_ROOM_THINKS
 from zoomclub.transcript.vtt import Cue
 
 ASK, REPLY, STEER = "ask", "reply", "steer"
@@ -166,10 +167,7 @@ def is_invitation(text: str) -> bool:
 
 
 # A member opening the floor: asking what the room thinks, not asking the presenter something.
-_ROOM = re.compile(
-    r"\b(?:what|how) (?:do |does |did )?(?:people|everyone|everybody|others|folks|you all|"
-    r"y'?all|the group|the rest of you) (?:think|feel|make of)\b|\b(?:anyone|anybody) else\b.*\?"
-)
+_ROOM = re.compile(WHAT_THE_ROOM_THINKS + r"|\b(?:anyone|anybody) else\b.*\?")
 
 
 @lru_cache(maxsize=8192)

@@ -281,6 +281,11 @@ def mentions_more(text: str) -> bool:
 # or point to other and later work. The two lists are word classes, not phrasings: a question
 # may match neither, and then nothing is read into it.
 DISCUSSION, CLARIFYING = "discussion", "clarifying"
+# "What do people think ...": asking the room, which opens a discussion (also captions.asks_the_room).
+WHAT_THE_ROOM_THINKS = (
+    r"\b(?:what|how) (?:do |does |did )?(?:people|everyone|everybody|others|folks|you all|"
+    r"y'?all|the group|the rest of you) (?:think|feel|make of)\b"
+)
 
 _DISCUSSION = re.compile(
     "|".join(
@@ -313,8 +318,7 @@ _DISCUSSION = re.compile(
             # the room, the takeaway, the bigger picture
             r"\b(?:curious|wonder\w*) (?:what|how) (?:people|others|everyone|everybody|folks|"
             r"you all|the group|the rest of you)\b",
-            r"\b(?:what|how) (?:do |does |did )?(?:people|everyone|everybody|others|folks|you all|"
-            r"y'?all|the group|the rest of you) (?:think|feel|make of)\b",
+            WHAT_THE_ROOM_THINKS,
             r"\b(?:takeaway|take-away|take home|big picture|bigger picture|main lesson)\b",
             r"\b(?:do|did) you (?:think|believe|feel|buy|expect|agree|find)\b|\byour (?:take|"
             r"opinion|intuition|view|sense)\b",
