@@ -435,3 +435,83 @@ def test_zoom_serving_the_file_itself_without_redirect(
     )
     dest = client.download(f.model_copy(update={"file_size": len(data)}), tmp_path / "v.mp4")
     assert dest.read_bytes() == data and file_requests(emu) == []
+
+
+def _boot(monkeypatch: pytest.MonkeyPatch, path: Path, boot: str | None) -> None:
+    """Point the download at a boot id file of our own: writing another id into it is what a
+    restart of the machine looks like to the next run."""
+    from zoomclub.zoom import download
+
+    if boot is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(boot + "\n")
+    monkeypatch.setattr(download, "BOOT_ID_PATH", path)
+
+
+def test_a_part_from_this_boot_is_resumed_and_one_from_before_a_restart_is_not(
+    emu: ZoomEmulator,
+    client: ZoomClient,
+    video: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    boot_file = tmp_path / "boot_id"
+    f = mp4_of(client, recorded(emu, video).uuid)
+    dest = tmp_path / "out" / "v.mp4"
+    part = dest.with_name("v.mp4.part")
+    _boot(monkeypatch, boot_file, "boot-a")
+    emu.inject(Fault(host="files", drop_after_bytes=CHUNK_SIZE))
+    emu.inject(Fault(host="files", status=503, times=4))  # every retry of this run
+    with pytest.raises(DownloadError):
+        client.download(f, dest)
+    assert part.stat().st_size == CHUNK_SIZE
+    assert dest.with_name("v.mp4.boot").read_text() == "boot-a\n"
+
+    # Same boot: the bytes are whole (a killed process loses nothing the kernel has): resumed.
+    emu.clear_requests()
+    client.download(f, dest)
+    assert header(file_requests(emu)[-1], "range") == f"bytes={CHUNK_SIZE}-"
+    assert sha(dest) == sha(video)
+
+    # A power cut may leave zeros where the kernel had not written yet; after a restart the
+    # saved bytes are not trusted, the whole file and the .part alike.
+    torn = bytearray(video.read_bytes()[: 2 * CHUNK_SIZE])
+    torn[CHUNK_SIZE:] = bytes(CHUNK_SIZE)
+    dest.unlink()
+    part.write_bytes(torn)
+    _boot(monkeypatch, boot_file, "boot-b")
+    emu.clear_requests()
+    client.download(f, dest)
+    assert [header(r, "range") for r in file_requests(emu)] == [None]
+    assert sha(dest) == sha(video) and not part.exists()
+    assert dest.with_name("v.mp4.boot").read_text() == "boot-b\n"
+
+    emu.clear_requests()
+    client.download(f, dest)  # whole, and from this boot: kept
+    assert file_requests(emu) == []
+    _boot(monkeypatch, boot_file, "boot-c")
+    client.download(f, dest)  # whole, but from before a restart: fetched again
+    assert [header(r, "range") for r in file_requests(emu)] == [None]
+    assert sha(dest) == sha(video)
+
+
+def test_without_a_boot_id_nothing_is_marked_and_old_marks_are_not_trusted(
+    emu: ZoomEmulator,
+    client: ZoomClient,
+    video: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    f = mp4_of(client, recorded(emu, video).uuid)
+    dest = tmp_path / "v.mp4"
+    dest.write_bytes(video.read_bytes())  # whole, but marked as written in some other boot
+    dest.with_name("v.mp4.boot").write_text("boot-a\n")
+    _boot(monkeypatch, tmp_path / "boot_id", None)
+    client.download(f, dest)
+    assert [header(r, "range") for r in file_requests(emu)] == [None]
+    assert sha(dest) == sha(video)
+    assert not dest.with_name("v.mp4.boot").exists()  # fsynced instead: nothing to judge by
+    emu.clear_requests()
+    client.download(f, dest)  # a file with no mark was fsynced: kept
+    assert file_requests(emu) == []

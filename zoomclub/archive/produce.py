@@ -128,7 +128,8 @@ def cut_outputs(
         if not inputs:
             return None
         # Not fsynced: outputs are never reused by a later run (each run cuts again from the
-        # downloads, which are), so a power cut cannot lead to publishing a half-written file.
+        # downloads, which are fsynced or, after a restart of the machine, downloaded again: see
+        # zoom.download), so a power cut cannot lead to publishing a half-written file.
         # The video's index goes in room reserved at the front, so its upload (S3) can begin
         # while ffmpeg still writes it (storage.s3_stream). The audio, small, is written the
         # usual way: the room reserved would be a sizeable share of it.
