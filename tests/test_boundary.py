@@ -907,6 +907,56 @@ def test_captions_late_quick_question_then_asking_for_questions_is_the_talk() ->
     assert_cut_between(detect_boundary(s.cues), closing, first)
 
 
+def test_captions_late_quick_question_then_a_pause_between_sections_is_the_talk() -> None:
+    """A quick question near the end, more statements, then "Any questions so far?": only a
+    presenter mid-talk asks that, so the statements before it were the talk, not an answer to
+    a first question of Q&A, and the talk is followed on to its hand-off."""
+    s = captions_session([])
+    s.say(None, "Wait, is that absolute?", 2)
+    s.say(None, "Yes.", 1)
+    s.present(None, 3)
+    s.say(None, "Any questions so far?", 3)
+    s.say(None, "Which table is that on?", 3)
+    s.say(None, "Table two.", 2)
+    s.say(None, "OK, let's continue.", 2)
+    s.present(None, 5)
+    last_line = s.cues[-1].start_ms / 1000  # no closing remark: Q&A just starts
+    first = s.say(None, "Thanks for presenting! At my company we saw the same thing.", 5)
+    s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), last_line, first)
+
+
+def test_captions_a_run_that_ends_asking_so_far_was_the_talk() -> None:
+    """Questions invited mid-talk and answered with no word of resuming ("OK cool."), more
+    statements, then "Does that make sense so far?": the statements were the talk going on (one
+    answering in Q&A does not ask that), so the talk is followed past both pauses."""
+    s = captions_session([])
+    s.say(None, "Any questions so far?", 3)
+    s.say(None, "Which table is that on?", 3)
+    s.say(None, "Table two.", 2)
+    s.say(None, "OK cool.", 2)
+    s.present(None, 3)
+    s.say(None, "Does that make sense so far?", 3)
+    s.say(None, "Is that per query?", 3)
+    s.say(None, "Yes, per query.", 2)
+    s.say(None, "Alright, moving on.", 2)
+    s.present(None, 3)
+    closing = s.say(None, "So that's the paper. Let's open it up for questions.", 4)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), closing, first)
+
+
+def test_captions_late_quick_question_then_a_so_far_that_never_resumes_is_cut_there() -> None:
+    """The same, but the talk ends on that "Any questions so far?": the cut goes at it."""
+    s = captions_session([])
+    s.say(None, "Wait, is that absolute?", 2)
+    s.say(None, "Yes.", 1)
+    s.present(None, 3)
+    invitation = s.say(None, "Any questions so far?", 3)
+    first = s.qa(None, [None, None])  # type: ignore[arg-type, list-item]
+    assert_cut_between(detect_boundary(s.cues), invitation, first)
+
+
 # --- labelled transcripts: what proves a last section after a late question ---
 
 

@@ -40,7 +40,8 @@ Without labels (closed captions) the text is all there is (:mod:`zoomclub.transc
 presentation is long runs of plain statements; questions put to someone, replies ("good question")
 and steering ("anyone else?") are Q&A or a question pause. From the first long run, the detector
 follows the talk forward across pauses the presenter resumed after ("OK, let's continue", "Alright,
-now the results"), pauses well before the expected end, and single quick questions answered in
+now the results", or a next run that itself ends in "any questions so far?", which only a presenter
+mid-talk asks), pauses well before the expected end, and single quick questions answered in
 passing; the first question after that is where the talk stops. The cut goes at the earliest strong
 hand-off remark before it, or at that question when it is the presenter's question to the room
 ("Thoughts?", or "Does that make sense so far?" and "I'll pause in case anyone has questions" that
@@ -49,7 +50,8 @@ later, at a remark that ends the talk's material ("that's my summary") when one 
 is never followed past a run that ends in a strong hand-off. A member's question there is held (the
 first question of Q&A may read like a statement, so this one may be the second), as is anything
 after a quick question near the expected end unless a remark that opens Q&A ("let's open it up",
-not "questions from the chat") or the presenter asking the room for questions follows. Questions
+not "questions from the chat") or the presenter asking the room for questions follows, or the run
+after it ends in "any questions so far?" (the question was then the talk's). Questions
 passed over only for coming well before the expected end stay suspect: held when the talk then ends
 before three quarters of the expected length, when a short run follows them, or when they fall in
 the 5 minutes before the hand-off. Statements that run to the end of the recording are "no Q&A"
@@ -608,13 +610,23 @@ def _text_onset(
         return None
     k, late_at, early = long[0], None, []
     while k + 1 < len(rs):
+        if late_at is not None and _asks_so_far_after(ss, rs[k]):
+            # "Any questions so far?" after the run that followed the late question: only a
+            # presenter in the middle of a talk asks that, so that question was the talk's
+            late_at = None
         nxt = next((j for j in range(k + 1, len(rs)) if rs[j].length_s >= SUBSTANTIAL_S), None)
         if nxt is None or _ends_in_handoff(ss, rs[k]):
             # (a run that ends handing off: what follows is Q&A, never a pause in the talk)
             break
         asks = _asks_between(kinds, rs[k], rs[nxt])
         pause_s = (rs[nxt].start_ms - rs[k].end_ms) / 1000
-        resumed = _resumes(ss, rs[nxt]) and pause_s <= CC_PAUSE_MAX_S and asks <= CC_PAUSE_MAX_ASKS
+        # resumed: "OK, let's continue" at its head, or "any questions so far?" at its end, which
+        # only a presenter mid-talk asks: that run was the talk, whatever came before it
+        resumed = (
+            (_resumes(ss, rs[nxt]) or _asks_so_far_after(ss, rs[nxt]))
+            and pause_s <= CC_PAUSE_MAX_S
+            and asks <= CC_PAUSE_MAX_ASKS
+        )
         interjection = (
             rs[k].end_ms < safe_until_ms
             and pause_s <= CC_INTERJECTION_MAX_S
@@ -623,7 +635,7 @@ def _text_onset(
         quick = pause_s <= CC_QUICK_MAX_S and _quick_question(ss, kinds, rs[k], rs[nxt])
         if not (resumed or interjection or quick):
             break
-        if late_at is None and not (resumed or interjection):
+        if late_at is None and not (resumed or interjection or _whole_section(ss, rs[nxt])):
             late_at = rs[k].last + 1
         if interjection and not resumed:
             early.append((rs[k].end_ms, rs[nxt].start_ms))
@@ -635,6 +647,22 @@ def _text_onset(
     )
     at = r.last + 1 if r.last + 1 < len(ss) else None
     return _Onset(at, ss, r.start_ms, late_at, tuple(early), r.length_s, r.end_ms, tuple(kinds))
+
+
+def _asks_so_far_after(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
+    """Does the run end in the presenter asking for questions as only one mid-talk does ("Any
+    questions so far?", "I'll pause in case anyone has questions.")?"""
+    return _asks_mid_talk(ss[r.last].text) or (
+        r.last + 1 < len(ss) and _asks_mid_talk(ss[r.last + 1].text)
+    )
+
+
+def _whole_section(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
+    """A run of statements longer than any answer (``LONG_ANSWER_MAX_S``), none of them a remark
+    that opens a discussion: the talk itself, not an answer to the question before it."""
+    return r.length_s >= LONG_ANSWER_MAX_S and not any(
+        question_topic(s.text) == DISCUSSION for s in ss[r.first : r.last + 1]
+    )
 
 
 def _ends_in_handoff(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
