@@ -635,7 +635,7 @@ def _text_onset(
         quick = pause_s <= CC_QUICK_MAX_S and _quick_question(ss, kinds, rs[k], rs[nxt])
         if not (resumed or interjection or quick):
             break
-        if late_at is None and not (resumed or interjection or _whole_section(ss, rs[nxt])):
+        if late_at is None and not (resumed or interjection):
             late_at = rs[k].last + 1
         if interjection and not resumed:
             early.append((rs[k].end_ms, rs[nxt].start_ms))
@@ -654,14 +654,6 @@ def _asks_so_far_after(ss: Sequence[captions.Sentence], r: captions.Run) -> bool
     questions so far?", "I'll pause in case anyone has questions.")?"""
     return _asks_mid_talk(ss[r.last].text) or (
         r.last + 1 < len(ss) and _asks_mid_talk(ss[r.last + 1].text)
-    )
-
-
-def _whole_section(ss: Sequence[captions.Sentence], r: captions.Run) -> bool:
-    """A run of statements longer than any answer (``LONG_ANSWER_MAX_S``), none of them a remark
-    that opens a discussion: the talk itself, not an answer to the question before it."""
-    return r.length_s >= LONG_ANSWER_MAX_S and not any(
-        question_topic(s.text) == DISCUSSION for s in ss[r.first : r.last + 1]
     )
 
 
