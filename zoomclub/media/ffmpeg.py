@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from zoomclub.durable import fsync_dir
 from zoomclub.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -91,22 +92,11 @@ def atomic_output(dest: Path, *, durable: bool = True) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
 
 
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:  # not supported everywhere; the rename is still atomic
-        return
     try:
         os.fsync(fd)
     finally:

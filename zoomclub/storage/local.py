@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from zoomclub.durable import fsync_dir
 from zoomclub.errors import ObjectNotFound, StorageError
 from zoomclub.storage.base import (
     CHUNK,
@@ -136,7 +137,7 @@ class LocalStorage:
             self._write_meta(key, st, expected, content_type)
             os.replace(tmp, dest)
             tmp = None
-            _fsync_dir(dest.parent)
+            fsync_dir(dest.parent)
         except OSError as exc:
             raise StorageError(f"cannot write {key} under {self.root}: {_why(exc)}") from exc
         finally:
@@ -349,20 +350,6 @@ def _open_temp(dest: Path) -> tuple[Path, int]:
     tmp = dest.with_name(f"{TMP_PREFIX}{secrets.token_hex(6)}-{dest.name}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     return tmp, fd
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable: fsync the directory holding it (a no-op where unsupported)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _why(exc: OSError) -> str:

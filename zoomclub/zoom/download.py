@@ -16,9 +16,10 @@ nothing the kernel already has, so on Linux the bytes are not fsynced: ``<dest>.
 after the machine restarted (a power cut may have left zeros or a short tail in them) is thrown
 away and downloaded again. Where there is no boot id, the data is fsynced before the rename as
 before. Fsyncing a gigabyte costs ~0.4 s after its last byte arrives, on the archive's critical
-path (docs/benchmarks.md); downloading again after a reboot costs nothing until one happens. Retries are counted only
-while no new bytes arrive, so a flaky but progressing transfer finishes; one that keeps failing
-raises :class:`~zoomclub.errors.DownloadError`.
+path (docs/benchmarks.md); downloading again after a reboot costs nothing until one happens.
+
+Retries are counted only while no new bytes arrive, so a flaky but progressing transfer
+finishes; one that keeps failing raises :class:`~zoomclub.errors.DownloadError`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from tqdm import tqdm
 
 from zoomclub import failpoints
 from zoomclub.clock import Clock
+from zoomclub.durable import fsync_dir
 from zoomclub.errors import DownloadError, ZoomBadResponse, ZoomError, ZoomRateLimited
 from zoomclub.zoom.http import error_for
 from zoomclub.zoom.models import RecordingFile
@@ -394,10 +396,6 @@ def boot_id() -> str | None:
         return None
 
 
-def boot_mark(dest: Path) -> Path:
-    return dest.with_name(dest.name + ".boot")
-
-
 def _claim_for_this_boot(dest: Path, label: str) -> bool:
     """Throw away ``dest`` and its ``.part`` when written before the machine last restarted, and
     mark them as this boot's. True when they need no fsync (there is a boot id to mark them with).
@@ -406,7 +404,7 @@ def _claim_for_this_boot(dest: Path, label: str) -> bool:
     that survived a power cut always has a mark to be judged by. Files without one were written
     by a version that fsynced them, and are kept.
     """
-    mark, part, current = boot_mark(dest), part_path(dest), boot_id()
+    mark, part, current = dest.with_name(dest.name + ".boot"), part_path(dest), boot_id()
     try:
         written_in = mark.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -432,17 +430,8 @@ def _claim_for_this_boot(dest: Path, label: str) -> bool:
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise DownloadError(f"cannot write {mark}: {exc.strerror}") from exc
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _commit(part: Path, dest: Path) -> None:
@@ -450,7 +439,7 @@ def _commit(part: Path, dest: Path) -> None:
     with open(part, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(part, dest)
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
 
 
 def _size(path: Path) -> int:
